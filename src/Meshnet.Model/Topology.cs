@@ -1,10 +1,13 @@
+using System.Text.Json.Serialization;
+
 namespace Meshnet.Model;
 
 /// <summary>
 /// One <c>Topology</c> object (networkop.co.uk/v1beta1): the links of one pod, named after the pod, in the pod's
 /// namespace. Mirrors the custom resource field for field so the Kubernetes and SQLite stores hold the same thing.
+/// Equality is by value, including the contents of lists and labels (see TopologyEquality.cs).
 /// </summary>
-public sealed record Topology
+public sealed partial record Topology
 {
     public required string Namespace { get; init; }
 
@@ -25,6 +28,7 @@ public sealed record Topology
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The namespace/name key that identifies this object.</summary>
+    [JsonIgnore]
     public PodKey Key => new(Namespace, Name);
 }
 
@@ -38,9 +42,17 @@ public readonly record struct PodKey(string Namespace, string Name) : IComparabl
     }
 
     public override string ToString() => $"{Namespace}/{Name}";
+
+    public static bool operator <(PodKey left, PodKey right) => left.CompareTo(right) < 0;
+
+    public static bool operator <=(PodKey left, PodKey right) => left.CompareTo(right) <= 0;
+
+    public static bool operator >(PodKey left, PodKey right) => left.CompareTo(right) > 0;
+
+    public static bool operator >=(PodKey left, PodKey right) => left.CompareTo(right) >= 0;
 }
 
-public sealed record TopologySpec
+public sealed partial record TopologySpec
 {
     public IReadOnlyList<Link> Links { get; init; } = [];
 }
@@ -75,17 +87,19 @@ public sealed record Link
 
     public string? PeerMac { get; init; }
 
+    [JsonIgnore]
     public bool IsMacvlan => PeerPod == LocalhostPeer;
 
     public const int DefaultMtu = 1500;
 
+    [JsonIgnore]
     public int EffectiveMtu => Mtu ?? DefaultMtu;
 }
 
 /// <summary>
 /// <c>status</c> of a Topology. A pod is alive when <see cref="SrcIp"/> and <see cref="NetNs"/> are set.
 /// </summary>
-public sealed record TopologyStatus
+public sealed partial record TopologyStatus
 {
     /// <summary>Address of the node the pod runs on.</summary>
     public string? SrcIp { get; init; }
@@ -107,6 +121,7 @@ public sealed record TopologyStatus
     /// <summary>Per-link state (additive field), one entry per declared link uid.</summary>
     public IReadOnlyList<LinkStatus> Links { get; init; } = [];
 
+    [JsonIgnore]
     public bool IsAlive => !string.IsNullOrEmpty(SrcIp) && !string.IsNullOrEmpty(NetNs);
 }
 
@@ -114,6 +129,9 @@ public sealed record TopologyStatus
 public sealed record LinkStatus
 {
     public required int Uid { get; init; }
+
+    /// <summary>The pod-side interface meshnet built for this link (so a later edit can remove exactly it).</summary>
+    public string? Intf { get; init; }
 
     public required LinkState State { get; init; }
 

@@ -1,0 +1,114 @@
+using System.Net.NetworkInformation;
+using Meshnet.Model;
+using Meshnet.Netlink;
+
+namespace Meshnet.Engine;
+
+/// <summary>
+/// Turns declared topologies into the links this node must plumb now. Pure: reads no kernel state. A link is
+/// planned when every end it needs is alive on this node; otherwise it is pending until its peer appears.
+/// </summary>
+public static class LinkPlanner
+{
+    /// <summary>
+    /// Plans every link of <paramref name="pods"/> (alive pods whose namespaces are on this node), pairing ends by
+    /// (namespace, uid) through a dictionary: linear in the number of links.
+    /// </summary>
+    /// <param name="pods">Topologies of the pods on this node, with status.net_ns set.</param>
+    /// <param name="peers">Every Topology the plan may need as a peer (may include <paramref name="pods"/>), by key.</param>
+    /// <param name="isLocal">Whether an alive peer runs on this node; links to pods elsewhere are not plumbed here.</param>
+    public static LinkPlan Plan(IEnumerable<Topology> pods, IReadOnlyDictionary<PodKey, Topology> peers, Func<Topology, bool>? isLocal = null)
+    {
+        isLocal ??= static _ => true;
+        var peerLinks = new Dictionary<PodKey, Dictionary<(int Uid, string Intf), Link>>();
+        var planned = new Dictionary<(string Namespace, int Uid), PlannedLink>();
+        var pending = new List<PendingLink>();
+        foreach (var pod in pods)
+        {
+            if (string.IsNullOrEmpty(pod.Status.NetNs))
+            {
+                continue;
+            }
+
+            foreach (var link in pod.Spec.Links)
+            {
+                var id = (pod.Namespace, link.Uid);
+                if (planned.ContainsKey(id))
+                {
+                    continue;
+                }
+
+                var local = Endpoint(pod.Key, pod.Status.NetNs, link.LocalIntf, link.LocalIp, link.LocalMac);
+                if (link.IsMacvlan)
+                {
+                    planned[id] = new PlannedMacvlan(pod.Namespace, link.Uid, link.EffectiveMtu, local, link.PeerIntf);
+                    continue;
+                }
+
+                var peerKey = new PodKey(pod.Namespace, link.PeerPod);
+                if (!peers.TryGetValue(peerKey, out var peer) || !peer.Status.IsAlive || string.IsNullOrEmpty(peer.Status.NetNs))
+                {
+                    pending.Add(new PendingLink(pod.Key, link.Uid, link.LocalIntf, $"peer pod {peerKey} is not running"));
+                    continue;
+                }
+
+                if (!Mirrors(link, pod.Name, LinksOf(peer, peerLinks)))
+                {
+                    pending.Add(new PendingLink(pod.Key, link.Uid, link.LocalIntf, $"peer pod {peerKey} does not declare uid {link.Uid} back to {pod.Name}/{link.LocalIntf}"));
+                    continue;
+                }
+
+                if (!isLocal(peer))
+                {
+                    pending.Add(new PendingLink(pod.Key, link.Uid, link.LocalIntf, $"peer pod {peerKey} runs on node {peer.Status.NodeName}; cross-node links are not plumbed by this node"));
+                    continue;
+                }
+
+                var remote = Endpoint(peerKey, peer.Status.NetNs, link.PeerIntf, link.PeerIp, link.PeerMac);
+                var (owner, other) = IsOwner(local, remote) ? (local, remote) : (remote, local);
+                planned[id] = new PlannedVeth(pod.Namespace, link.Uid, link.EffectiveMtu, owner, other);
+            }
+        }
+
+        return new LinkPlan([.. planned.Values], pending);
+    }
+
+    /// <summary>The end whose (pod, interface) sorts first owns the link: deterministic, no handshake.</summary>
+    public static bool IsOwner(EndpointSpec end, EndpointSpec other)
+    {
+        var c = end.Pod.CompareTo(other.Pod);
+        return c != 0 ? c < 0 : string.CompareOrdinal(end.Intf, other.Intf) <= 0;
+    }
+
+    /// <summary>The peer declares the same uid pointing back at this end (a one-sided link is not plumbed).</summary>
+    private static bool Mirrors(Link link, string podName, Dictionary<(int Uid, string Intf), Link> peerLinks) =>
+        peerLinks.TryGetValue((link.Uid, link.PeerIntf), out var back) && back.PeerPod == podName && back.PeerIntf == link.LocalIntf;
+
+    /// <summary>A peer's links by (uid, interface), built once per peer per plan so pairing stays linear in the number of links.</summary>
+    private static Dictionary<(int Uid, string Intf), Link> LinksOf(Topology peer, Dictionary<PodKey, Dictionary<(int Uid, string Intf), Link>> cache)
+    {
+        if (!cache.TryGetValue(peer.Key, out var byUid))
+        {
+            byUid = [];
+            foreach (var l in peer.Spec.Links)
+            {
+                byUid.TryAdd((l.Uid, l.LocalIntf), l);
+            }
+
+            cache[peer.Key] = byUid;
+        }
+
+        return byUid;
+    }
+
+    private static EndpointSpec Endpoint(PodKey pod, string netNs, string intf, string? ip, string? mac) =>
+        new(pod, netNs, intf,
+            string.IsNullOrEmpty(ip) ? [] : [IpPrefix.Parse(ip)],
+            string.IsNullOrEmpty(mac) ? null : PhysicalAddress.Parse(mac));
+}
+
+/// <summary>What to plumb now, and what waits for a peer.</summary>
+public sealed record LinkPlan(IReadOnlyList<PlannedLink> Links, IReadOnlyList<PendingLink> Pending);
+
+/// <summary>A declared link end that cannot be plumbed yet.</summary>
+public sealed record PendingLink(PodKey Pod, int Uid, string Intf, string Reason);

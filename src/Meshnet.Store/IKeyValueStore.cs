@@ -1,0 +1,26 @@
+namespace Meshnet.Store;
+
+/// <summary>
+/// Small per-store state beside the topologies (VNI allocations, wire state), with the same optimistic
+/// concurrency: every write returns the entry's new revision, and a write may require the revision it last read.
+/// </summary>
+public interface IKeyValueStore
+{
+    /// <summary>The entry, or null when the key does not exist.</summary>
+    Task<KeyValueEntry?> GetAsync(string key, CancellationToken ct = default);
+
+    /// <summary>
+    /// Writes the value. <paramref name="ifRevision"/>: null writes unconditionally, 0 only creates (the key must not
+    /// exist), any other value must be the entry's current revision; otherwise <see cref="ConflictException"/>.
+    /// </summary>
+    Task<KeyValueEntry> PutAsync(string key, string value, long? ifRevision = null, CancellationToken ct = default);
+
+    /// <summary>Deletes the key; false when it did not exist. A given <paramref name="ifRevision"/> must be current.</summary>
+    Task<bool> DeleteAsync(string key, long? ifRevision = null, CancellationToken ct = default);
+
+    /// <summary>All entries whose key starts with <paramref name="prefix"/>, ordered by key (ordinal).</summary>
+    Task<IReadOnlyList<KeyValueEntry>> ListAsync(string prefix, CancellationToken ct = default);
+}
+
+/// <summary>A stored value and the store revision of its last write.</summary>
+public sealed record KeyValueEntry(string Key, string Value, long Revision);

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every test. Installs what the tests need (Debian packages) when missing, builds dist/ (the tests execute the
+# real binaries), then runs the whole suite and prints one "N passed, N failed, N skipped" line.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need=()
+[ -x /usr/lib/cni/ptp ] || need+=(containernetworking-plugins)
+command -v iperf3 >/dev/null || need+=(iperf3)
+command -v ping >/dev/null || need+=(iputils-ping)
+command -v ip >/dev/null || need+=(iproute2)
+command -v ethtool >/dev/null || need+=(ethtool)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+./build.sh dist
+results="$(mktemp -d)"
+trap 'rm -rf "$results"' EXIT
+set +e
+dotnet test meshnet.sln --nologo --logger "trx" --results-directory "$results" "$@"
+rc=$?
+set -e
+python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+p = f = s = 0
+for path in glob.glob(sys.argv[1] + "/*.trx"):
+    c = ET.parse(path).getroot().find("t:ResultSummary/t:Counters", ns)
+    p += int(c.get("passed")); f += int(c.get("failed")) + int(c.get("error")) + int(c.get("timeout")) + int(c.get("aborted"))
+    s += int(c.get("notExecuted"))
+print(f"{p} passed, {f} failed, {s} skipped")
+PY
+exit $rc
