@@ -15,6 +15,11 @@ internal static class Program
         };
         var root = new RootCommand("meshnetctl: run and inspect meshnet topologies") { store };
         root.Subcommands.Add(LabCommands.Create(store));
+        foreach (var command in TopologyCommands.Create(store))
+        {
+            root.Subcommands.Add(command);
+        }
+
         return root.Parse(args).InvokeAsync();
     }
 }

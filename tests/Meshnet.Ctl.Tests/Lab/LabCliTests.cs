@@ -26,7 +26,7 @@ public sealed class LabCliTests : IDisposable
     {
         Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
         // r2 disagrees about which interface of r1 it is linked to.
-        var file = Write(new LabYaml().Link("r1", "eth1", "r2", "eth1").ToString().Replace("peer_intf: eth1\n", "peer_intf: eth9\n", StringComparison.Ordinal));
+        var file = Write(new TopologyYaml().Link("r1", "eth1", "r2", "eth1").ToString().Replace("peer_intf: eth1\n", "peer_intf: eth9\n", StringComparison.Ordinal));
 
         var result = Ctl("lab", "up", file, "--name", _lab);
 

@@ -8,7 +8,7 @@ namespace Meshnet.Ctl.Tests.Lab;
 
 public sealed class LabRunnerTests
 {
-    private static string Triangle => new LabYaml()
+    private static string Triangle => new TopologyYaml()
         .Link("r1", "eth1", "r2", "eth1", "10.0.12.1/24", "10.0.12.2/24")
         .Link("r2", "eth2", "r3", "eth1", "10.0.23.1/24", "10.0.23.2/24")
         .Link("r3", "eth2", "r1", "eth2", "10.0.31.1/24", "10.0.31.2/24")
@@ -48,12 +48,12 @@ public sealed class LabRunnerTests
     {
         Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
         await using var lab = await LabScratch.CreateAsync();
-        await lab.UpAsync(new LabYaml()
+        await lab.UpAsync(new TopologyYaml()
             .Link("a", "eth1", "b", "eth1", "10.1.0.1/24", "10.1.0.2/24", uid: 1)
             .Link("a", "eth2", "b", "eth2", "10.2.0.1/24", "10.2.0.2/24", uid: 2).ToString());
 
         // uid 1 changes addresses and MTU, uid 2 goes away, uid 3 is new.
-        var result = await lab.UpAsync(new LabYaml()
+        var result = await lab.UpAsync(new TopologyYaml()
             .Link("a", "eth1", "b", "eth1", "10.9.0.1/24", "10.9.0.2/24", mtu: 9000, uid: 1)
             .Link("a", "eth3", "b", "eth3", "10.3.0.1/24", "10.3.0.2/24", uid: 3).ToString());
 
@@ -73,7 +73,7 @@ public sealed class LabRunnerTests
         await using var lab = await LabScratch.CreateAsync();
         await lab.UpAsync(Triangle);
 
-        await lab.UpAsync(new LabYaml().Link("r1", "eth1", "r2", "eth1", "10.0.12.1/24", "10.0.12.2/24").ToString());
+        await lab.UpAsync(new TopologyYaml().Link("r1", "eth1", "r2", "eth1", "10.0.12.1/24", "10.0.12.2/24").ToString());
 
         Assert.Equal([lab.Ns("r1"), lab.Ns("r2")], lab.Namespaces().Order());
         Assert.Null(await lab.Store.GetAsync(new PodKey(lab.Name, "r3")));
@@ -103,7 +103,7 @@ public sealed class LabRunnerTests
         Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
         await using var lab = await LabScratch.CreateAsync();
 
-        var result = await lab.UpAsync(new LabYaml().Link("solo", "eth1", "solo", "eth2", "10.5.0.1/24", "10.5.0.2/24").ToString());
+        var result = await lab.UpAsync(new TopologyYaml().Link("solo", "eth1", "solo", "eth2", "10.5.0.1/24", "10.5.0.2/24").ToString());
 
         Assert.Equal((1, 0), (result.Created, result.Failed));
         var eth1 = Cmd.Run("ip", "-n", lab.Ns("solo"), "-o", "link", "show", "eth1").EnsureSuccess().Stdout;
@@ -141,7 +141,7 @@ public sealed class LabRunnerTests
             Cmd.Run("ip", "-n", node, "addr", "add", "192.168.77.1/24", "dev", "world0").EnsureSuccess();
             await using var lab = await LabScratch.CreateAsync();
 
-            var result = await lab.UpAsync(new LabYaml().Macvlan("edge", "ext0", "uplink0", "192.168.77.10/24").ToString(), NetNs.PathOf(node));
+            var result = await lab.UpAsync(new TopologyYaml().Macvlan("edge", "ext0", "uplink0", "192.168.77.10/24").ToString(), NetNs.PathOf(node));
 
             Assert.Equal((1, 0), (result.Created, result.Failed));
             Assert.Contains("macvlan", Cmd.Run("ip", "-d", "-n", lab.Ns("edge"), "link", "show", "ext0").Stdout);

@@ -1,15 +1,15 @@
 using System.Text;
 
-namespace Meshnet.Ctl.Tests.Lab;
+namespace Meshnet.Testing;
 
-/// <summary>Builds lab files for tests: each link is written on both ends, mirrored, as users write them.</summary>
-internal sealed class LabYaml
+/// <summary>Builds Topology YAML for tests: each link is written on both ends, mirrored, as users write them.</summary>
+public sealed class TopologyYaml
 {
     private readonly List<string> _pods = [];
     private readonly Dictionary<string, StringBuilder> _links = [];
     private int _nextUid;
 
-    public LabYaml Pod(string name)
+    public TopologyYaml Pod(string name)
     {
         if (!_links.ContainsKey(name))
         {
@@ -20,7 +20,7 @@ internal sealed class LabYaml
         return this;
     }
 
-    public LabYaml Link(string a, string aIntf, string b, string bIntf, string? aIp = null, string? bIp = null, int? mtu = null, int? uid = null)
+    public TopologyYaml Link(string a, string aIntf, string b, string bIntf, string? aIp = null, string? bIp = null, int? mtu = null, int? uid = null)
     {
         var id = uid ?? _nextUid++;
         Pod(a).Pod(b);
@@ -29,7 +29,7 @@ internal sealed class LabYaml
         return this;
     }
 
-    public LabYaml Macvlan(string pod, string intf, string hostIntf, string? ip = null)
+    public TopologyYaml Macvlan(string pod, string intf, string hostIntf, string? ip = null)
     {
         Pod(pod);
         End(pod, _nextUid++, "localhost", intf, hostIntf, ip, null, null);

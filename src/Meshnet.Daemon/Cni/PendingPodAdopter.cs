@@ -1,0 +1,76 @@
+using Meshnet.Daemon.Reconcile;
+using Meshnet.Daemon.Topologies;
+using Meshnet.Model;
+using Meshnet.Protocol;
+
+namespace Meshnet.Daemon.Cni;
+
+/// <summary>
+/// Pods the plugin let through while this daemon was down (no Topology was known for them then) wait in the spool.
+/// When a Topology for one exists — at start, or when it is created later — the pod is registered as if its ADD had
+/// reached us, and its links are plumbed. Spool entries whose namespace is gone are dropped.
+/// </summary>
+internal sealed partial class PendingPodAdopter(
+    TopologyCache cache, CniBackendService backend, NodeReconciler reconciler, DaemonOptions options, ILogger<PendingPodAdopter> logger)
+    : BackgroundService
+{
+    private readonly PendingPodSpool _spool = new(options.StateDir);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await cache.Synced.WaitAsync(stoppingToken);
+        var added = System.Threading.Channels.Channel.CreateUnbounded<PodKey>();
+        cache.Changed += (before, after) =>
+        {
+            if (before is null && after is not null)
+            {
+                added.Writer.TryWrite(after.Key);
+            }
+        };
+
+        await AdoptAsync(null, stoppingToken);
+        await foreach (var key in added.Reader.ReadAllAsync(stoppingToken))
+        {
+            await AdoptAsync(key, stoppingToken);
+        }
+    }
+
+    private async Task AdoptAsync(PodKey? only, CancellationToken ct)
+    {
+        if (!Directory.Exists(_spool.Directory))
+        {
+            return;
+        }
+
+        foreach (var pod in _spool.ReadAll())
+        {
+            var key = new PodKey(pod.Namespace, pod.Name);
+            if (only is { } k && k != key)
+            {
+                continue;
+            }
+
+            if (!File.Exists(pod.Netns))
+            {
+                _spool.Remove(pod.ContainerId);
+                continue;
+            }
+
+            if (cache.Get(key) is null)
+            {
+                continue;
+            }
+
+            LogAdopted(logger, key.ToString(), pod.ContainerId);
+            if (await backend.RegisterAsync(key, pod.Netns, pod.ContainerId, ct) is not null)
+            {
+                reconciler.Queue.Enqueue(key);
+            }
+
+            _spool.Remove(pod.ContainerId);
+        }
+    }
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "Adopting {Pod} (container {ContainerId}) started while the daemon was down")]
+    private static partial void LogAdopted(ILogger logger, string pod, string containerId);
+}

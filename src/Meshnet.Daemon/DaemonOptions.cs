@@ -1,0 +1,37 @@
+namespace Meshnet.Daemon;
+
+/// <summary>How this daemon runs: which store, which node, where the CNI files and sockets live.</summary>
+internal sealed record DaemonOptions
+{
+    /// <summary><c>sqlite:PATH</c> or <c>kubernetes</c>.</summary>
+    public required string Store { get; init; }
+
+    public required string NodeName { get; init; }
+
+    /// <summary>The node's address (HOST_IP): recorded as each local pod's <c>src_ip</c>, and the VXLAN source.</summary>
+    public required string NodeIp { get; init; }
+
+    public string CniConfDir { get; init; } = "/etc/cni/net.d";
+
+    public string CniBinDir { get; init; } = "/opt/cni/bin";
+
+    /// <summary>Unix socket the plugin talks to; its directory is made root-only.</summary>
+    public string Socket { get; init; } = Protocol.DaemonChannel.DefaultSocketPath;
+
+    /// <summary>Runtime state shared with the plugin: the topology index and the pending-pod spool.</summary>
+    public string StateDir { get; init; } = "/run/meshnet";
+
+    /// <summary>TCP port of the HTTP health endpoints (/healthz, /readyz); 0 disables them.</summary>
+    public int HealthPort { get; init; }
+
+    /// <summary>Namespace whose interfaces are the node's (macvlan parents); empty: this process's namespace.</summary>
+    public string NodeNetNs { get; init; } = "";
+
+    /// <summary>Skip installing the plugin and writing the conflist (labs and tests that drive CNI themselves).</summary>
+    public bool ManageCniConfig { get; init; } = true;
+
+    /// <summary>How long ADD waits for its pod's links before answering "try again later".</summary>
+    public TimeSpan AddTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public string IndexPath => Path.Combine(StateDir, Protocol.TopologyIndexFile.FileName);
+}

@@ -1,0 +1,123 @@
+using System.CommandLine;
+using Meshnet.Daemon.Cni;
+using Meshnet.Daemon.Reconcile;
+using Meshnet.Daemon.Topologies;
+using Meshnet.Engine;
+using Meshnet.Store;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Meshnet.Daemon;
+
+internal static class Program
+{
+    public static Task<int> Main(string[] args)
+    {
+        var store = new Option<string>("--store") { Description = "sqlite:PATH or kubernetes", Required = true };
+        var node = new Option<string?>("--node") { Description = "This node's name (default: $NODE_NAME, else the host name)" };
+        var nodeIp = new Option<string?>("--node-ip") { Description = "This node's address (default: $HOST_IP, else the address of the default route's interface)" };
+        var confDir = new Option<string>("--cni-conf-dir") { DefaultValueFactory = _ => "/etc/cni/net.d" };
+        var binDir = new Option<string>("--cni-bin-dir") { DefaultValueFactory = _ => "/opt/cni/bin" };
+        var socket = new Option<string>("--socket") { DefaultValueFactory = _ => Protocol.DaemonChannel.DefaultSocketPath, Description = "Unix socket for the plugin" };
+        var stateDir = new Option<string>("--state-dir") { DefaultValueFactory = _ => "/run/meshnet" };
+        var healthPort = new Option<int>("--health-port") { Description = "TCP port for /healthz and /readyz (0: off)" };
+        var nodeNetNs = new Option<string?>("--node-netns") { Description = "Named namespace holding the node's interfaces (macvlan parents); default: this process's" };
+        var noCni = new Option<bool>("--no-cni-config") { Description = "Do not install the plugin or write the conflist" };
+        var root = new RootCommand("meshnetd: the meshnet node daemon") { store, node, nodeIp, confDir, binDir, socket, stateDir, healthPort, nodeNetNs, noCni };
+        root.SetAction((parse, ct) => RunAsync(new DaemonOptions
+        {
+            Store = parse.GetValue(store)!,
+            NodeName = parse.GetValue(node) ?? Env("NODE_NAME") ?? Environment.MachineName,
+            NodeIp = parse.GetValue(nodeIp) ?? Env("HOST_IP") ?? NodeAddress.Detect(),
+            CniConfDir = parse.GetValue(confDir)!,
+            CniBinDir = parse.GetValue(binDir)!,
+            Socket = parse.GetValue(socket)!,
+            StateDir = parse.GetValue(stateDir)!,
+            HealthPort = parse.GetValue(healthPort),
+            NodeNetNs = parse.GetValue(nodeNetNs) is { Length: > 0 } ns ? Netlink.NetNs.PathOf(ns) : "",
+            ManageCniConfig = !parse.GetValue(noCni),
+        }, ct));
+        return root.Parse(args).InvokeAsync();
+    }
+
+    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+
+    private static async Task<int> RunAsync(DaemonOptions options, CancellationToken ct)
+    {
+        ITopologyStore topologyStore;
+        try
+        {
+            topologyStore = await StoreFactory.OpenSqliteAsync(options.Store, ct);
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return 2;
+        }
+
+        await using var _ = topologyStore;
+        var app = Build(options, topologyStore);
+        PrepareSocket(options.Socket);
+        await app.StartAsync(ct);
+        File.SetUnixFileMode(options.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await app.WaitForShutdownAsync(ct);
+        return 0;
+    }
+
+    internal static WebApplication Build(DaemonOptions options, ITopologyStore store)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.ListenUnixSocket(options.Socket, o => o.Protocols = HttpProtocols.Http2);
+            if (options.HealthPort > 0)
+            {
+                k.ListenAnyIP(options.HealthPort, o => o.Protocols = HttpProtocols.Http1);
+            }
+        });
+
+        var services = builder.Services;
+        services.AddGrpc();
+        services.AddSingleton(options);
+        services.AddSingleton(store);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<TopologyCache>();
+        services.AddSingleton<LinkEngine>();
+        services.AddSingleton(sp => new TopologyReconciler(store, sp.GetRequiredService<LinkEngine>(), options.NodeNetNs));
+        services.AddSingleton<WorkQueue>();
+        services.AddSingleton<NodeReconciler>();
+        services.AddSingleton<CniBackendService>();
+        services.AddHostedService<TopologyCacheService>();
+        services.AddHostedService(sp => sp.GetRequiredService<NodeReconciler>());
+        services.AddHostedService<TopologyIndexWriter>();
+        services.AddHostedService<PendingPodAdopter>();
+        if (options.ManageCniConfig)
+        {
+            services.AddHostedService<CniSetupService>();
+        }
+
+        var app = builder.Build();
+        app.MapGrpcService<CniBackendService>();
+        var cache = app.Services.GetRequiredService<TopologyCache>();
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/readyz", () => cache.IsSynced ? Results.Text("ok") : Results.Text("starting", statusCode: 503));
+        return app;
+    }
+
+    /// <summary>The socket's directory is root-only, so no one else can reach the socket even before its own mode is set.</summary>
+    private static void PrepareSocket(string socket)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(socket))!;
+        Directory.CreateDirectory(dir);
+        File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (File.Exists(socket))
+        {
+            File.Delete(socket); // left by a previous run; Kestrel cannot bind over it
+        }
+    }
+}

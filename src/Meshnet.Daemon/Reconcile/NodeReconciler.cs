@@ -1,0 +1,177 @@
+using Meshnet.Daemon.Topologies;
+using Meshnet.Engine;
+using Meshnet.Model;
+
+namespace Meshnet.Daemon.Reconcile;
+
+/// <summary>
+/// Watch → work queue → idempotent reconcile, for the pods on this node. Store changes and kernel link events
+/// queue the pods they concern (a pod and the pods linked to it, found through the cache's index, never by a scan);
+/// the worker converges everything queued in one engine pass. On start every local alive pod is queued once, so a
+/// daemon restart converges (a healthy node sees no change).
+/// </summary>
+internal sealed partial class NodeReconciler : BackgroundService
+{
+    private readonly TopologyCache _cache;
+    private readonly TopologyReconciler _reconciler;
+    private readonly LinkEngine _engine;
+    private readonly LinkMonitor _monitor;
+    private readonly DaemonOptions _options;
+    private readonly ILogger<NodeReconciler> _logger;
+    private readonly Dictionary<PodKey, Topology> _tombstones = [];
+    private readonly Lock _tombstoneGate = new();
+
+    public NodeReconciler(TopologyCache cache, TopologyReconciler reconciler, LinkEngine engine, WorkQueue queue,
+        DaemonOptions options, ILogger<NodeReconciler> logger)
+    {
+        _cache = cache;
+        _reconciler = reconciler;
+        _engine = engine;
+        _options = options;
+        _logger = logger;
+        Queue = queue;
+        _monitor = new LinkMonitor(queue, logger);
+        _cache.Changed += OnChanged;
+    }
+
+    public WorkQueue Queue { get; }
+
+    /// <summary>Whether the pod runs on this node (by its status).</summary>
+    public bool IsLocal(Topology t) => t.Status.NodeName == _options.NodeName;
+
+    public bool IsLocalAndAlive(Topology t) => t.Status.IsAlive && IsLocal(t);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await _cache.Synced.WaitAsync(stoppingToken);
+        foreach (var pod in _cache.Items.Values.Where(IsLocalAndAlive))
+        {
+            Queue.Enqueue(pod.Key);
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            WorkQueue.Batch batch;
+            try
+            {
+                batch = await Queue.TakeAllAsync(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            try
+            {
+                await ProcessAsync(batch.Keys, stoppingToken);
+                batch.Complete();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogPassFailed(_logger, batch.Keys.Count, e);
+                batch.Complete(e);
+            }
+        }
+
+        _monitor.Dispose();
+    }
+
+    private async Task ProcessAsync(IReadOnlyCollection<PodKey> keys, CancellationToken ct)
+    {
+        foreach (var key in keys)
+        {
+            RemoveDeletedPod(key);
+        }
+
+        var pods = keys.Select(_cache.Get).OfType<Topology>().Where(IsLocalAndAlive).ToList();
+        if (pods.Count > 0)
+        {
+            var result = await _reconciler.ReconcileAsync(pods, _cache.Items, IsLocal, ct);
+            LogPass(_logger, pods.Count, result.Plan.Links.Count, result.Converge.Created, result.Converge.Repaired, result.Failed, result.Plan.Pending.Count);
+        }
+
+        foreach (var key in keys)
+        {
+            if (_cache.Get(key) is { } t && IsLocalAndAlive(t))
+            {
+                _monitor.Watch(t);
+            }
+            else
+            {
+                _monitor.Forget(key);
+            }
+        }
+    }
+
+    /// <summary>A Topology deleted while its pod ran here: its interfaces go (their peers' ends go with them).</summary>
+    private void RemoveDeletedPod(PodKey key)
+    {
+        Topology? gone;
+        lock (_tombstoneGate)
+        {
+            if (_cache.Get(key) is not null || !_tombstones.Remove(key, out gone))
+            {
+                return;
+            }
+        }
+
+        var intfs = gone.Status.Links.Select(l => l.Intf).OfType<string>().Concat(gone.Spec.Links.Select(l => l.LocalIntf));
+        _engine.RemoveInterfaces(gone.Status.NetNs!, intfs);
+    }
+
+    private void OnChanged(Topology? before, Topology? after)
+    {
+        var key = (after ?? before)!.Key;
+        if (after is null && before is not null && IsLocalAndAlive(before))
+        {
+            lock (_tombstoneGate)
+            {
+                _tombstones[key] = before;
+            }
+        }
+
+        if (!MattersForLinks(before, after))
+        {
+            return;
+        }
+
+        // The pod itself, every pod that names it as a peer, and every pod it names: all may gain or lose links.
+        var affected = new HashSet<PodKey> { key };
+        affected.UnionWith(_cache.LinkedFrom(key));
+        foreach (var t in new[] { before, after }.OfType<Topology>())
+        {
+            affected.UnionWith(t.Spec.Links.Where(l => !l.IsMacvlan).Select(l => new PodKey(t.Namespace, l.PeerPod)));
+        }
+
+        foreach (var k in affected)
+        {
+            if (k == key || _cache.Get(k) is { } t && IsLocalAndAlive(t))
+            {
+                Queue.Enqueue(k);
+            }
+        }
+    }
+
+    /// <summary>Spec or liveness changed; status written by reconciles (links, errors) alone needs no new pass.</summary>
+    private static bool MattersForLinks(Topology? before, Topology? after) =>
+        before is null || after is null
+        || before.Generation != after.Generation
+        || !before.Spec.Links.SequenceEqual(after.Spec.Links)
+        || before.Status.NetNs != after.Status.NetNs
+        || before.Status.ContainerId != after.Status.ContainerId
+        || before.Status.NodeName != after.Status.NodeName
+        || before.Status.SrcIp != after.Status.SrcIp;
+
+    public override void Dispose()
+    {
+        _cache.Changed -= OnChanged;
+        _monitor.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Reconciled {Pods} pods: {Links} links ({Created} created, {Repaired} repaired, {Failed} failed), {Pending} pending")]
+    private static partial void LogPass(ILogger logger, int pods, int links, int created, int repaired, int failed, int pending);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "Reconcile pass over {Pods} pods failed")]
+    private static partial void LogPassFailed(ILogger logger, int pods, Exception error);
+}
