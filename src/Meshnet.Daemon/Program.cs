@@ -4,6 +4,7 @@ using Meshnet.Daemon.Reconcile;
 using Meshnet.Daemon.Topologies;
 using Meshnet.Engine;
 using Meshnet.Store;
+using Meshnet.Store.Kubernetes;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Meshnet.Daemon;
@@ -46,11 +47,13 @@ internal static class Program
         ITopologyStore topologyStore;
         try
         {
-            topologyStore = await StoreFactory.OpenSqliteAsync(options.Store, ct);
+            topologyStore = options.Store == "kubernetes"
+                ? await KubernetesTopologyStore.ConnectAsync(ct: ct)
+                : await StoreFactory.OpenSqliteAsync(options.Store, ct);
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or StoreException or k8s.Exceptions.KubeConfigException)
         {
-            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            await Console.Error.WriteLineAsync($"error: --store {options.Store}: {e.Message}");
             return 2;
         }
 
@@ -88,7 +91,7 @@ internal static class Program
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<TopologyCache>();
         services.AddSingleton<LinkEngine>();
-        services.AddSingleton(sp => new TopologyReconciler(store, sp.GetRequiredService<LinkEngine>(), options.NodeNetNs));
+        services.AddSingleton(sp => new TopologyReconciler(store, sp.GetRequiredService<LinkEngine>(), options.NodeNetNs, CrossNodeFor(options, store)));
         services.AddSingleton<WorkQueue>();
         services.AddSingleton<NodeReconciler>();
         services.AddSingleton<CniBackendService>();
@@ -108,6 +111,12 @@ internal static class Program
         app.MapGet("/readyz", () => cache.IsSynced ? Results.Text("ok") : Results.Text("starting", statusCode: 503));
         return app;
     }
+
+    /// <summary>Cross-node links need a node address and a place to allocate VNIs (the store's key-value area).</summary>
+    private static CrossNodeOptions? CrossNodeFor(DaemonOptions options, ITopologyStore store) =>
+        store is Store.Sqlite.SqliteTopologyStore sqlite && System.Net.IPAddress.TryParse(options.NodeIp, out var address)
+            ? new CrossNodeOptions(address, new VniAllocator(sqlite.KeyValues))
+            : null;
 
     /// <summary>The socket's directory is root-only, so no one else can reach the socket even before its own mode is set.</summary>
     private static void PrepareSocket(string socket)

@@ -133,6 +133,35 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
                     return w;
                 }
 
+            case PlannedVxlan vx:
+                {
+                    var node = views.Get(nodeNetNs);
+                    var pod = views.Get(vx.End.NetNsPath);
+                    var w = new LinkWork(link, [new EndWork(vx.End, pod)]) { Parent = node };
+                    if (node.LinkWithAddress(vx.Local) is not { } underlay)
+                    {
+                        w.Blocked = $"{vx.End.Pod}: vxlan {vx.End.Intf}: node address {vx.Local} is on no interface of the node";
+                        return w;
+                    }
+
+                    if (vx.Mtu + PlannedVxlan.Overhead > underlay.Mtu)
+                    {
+                        // Refuse rather than let the kernel fragment or black-hole full-size frames.
+                        w.Blocked = $"{vx.End.Pod}: vxlan {vx.End.Intf}: link MTU {vx.Mtu} needs underlay MTU {vx.Mtu + PlannedVxlan.Overhead}, " +
+                                    $"but {underlay.Name} has {underlay.Mtu}; lower the link's mtu or raise the underlay's";
+                        return w;
+                    }
+
+                    var dev = pod.Link(vx.End.Intf);
+                    if (dev is not { Kind: "vxlan" } || dev.VxlanId != vx.Vni || !vx.Remote.Equals(dev.VxlanRemote))
+                    {
+                        w.Rebuild = true;
+                        w.MarkStale(pod, dev);
+                    }
+
+                    return w;
+                }
+
             default:
                 throw new NotSupportedException($"link kind {link.GetType().Name} is not plumbed by this engine");
         }
@@ -172,7 +201,7 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
     private void CreateDevices(List<LinkWork> work, Dictionary<PlannedLink, LinkOutcome> outcomes)
     {
         var creations = work.Where(w => w.Rebuild && w.Blocked is null)
-            .Select(w => (Work: w, View: w.Link is PlannedMacvlan ? w.Parent! : w.Ends[0].View))
+            .Select(w => (Work: w, View: w.Parent ?? w.Ends[0].View))
             .GroupBy(x => x.View);
         foreach (var group in creations)
         {
@@ -219,6 +248,20 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
             Mtu = m.Mtu,
             HardwareAddr = m.End.Mac,
             Up = true,
+            Namespace = w.Ends[0].View.Namespace,
+        },
+        PlannedVxlan x => new Vxlan
+        {
+            Name = x.End.Intf,
+            Vni = x.Vni,
+            Local = x.Local,
+            Remote = x.Remote,
+            Port = PlannedVxlan.Port,
+            Learning = false,
+            Mtu = x.Mtu,
+            HardwareAddr = x.End.Mac,
+            Up = true,
+            // Sent from the node's namespace, created in the pod's: the UDP socket stays on the underlay.
             Namespace = w.Ends[0].View.Namespace,
         },
         _ => throw new NotSupportedException(w.Link.GetType().Name),

@@ -17,8 +17,11 @@ public static class LinkPlanner
     /// <param name="pods">Topologies of the pods on this node, with status.net_ns set.</param>
     /// <param name="peers">Every Topology the plan may need as a peer (may include <paramref name="pods"/>), by key.</param>
     /// <param name="isLocal">Whether an alive peer runs on this node; links to pods elsewhere are not plumbed here.</param>
-    public static LinkPlan Plan(IEnumerable<Topology> pods, IReadOnlyDictionary<PodKey, Topology> peers, Func<Topology, bool>? isLocal = null)
+    /// <param name="crossNode">How to reach pods on other nodes (VXLAN); null: such links stay pending.</param>
+    public static LinkPlan Plan(IEnumerable<Topology> pods, IReadOnlyDictionary<PodKey, Topology> peers, Func<Topology, bool>? isLocal = null,
+        CrossNodeContext? crossNode = null)
     {
+        var needsVni = new List<(string Namespace, int Uid)>();
         isLocal ??= static _ => true;
         var peerLinks = new Dictionary<PodKey, Dictionary<(int Uid, string Intf), Link>>();
         var planned = new Dictionary<(string Namespace, int Uid), PlannedLink>();
@@ -60,7 +63,20 @@ public static class LinkPlanner
 
                 if (!isLocal(peer))
                 {
-                    pending.Add(new PendingLink(pod.Key, link.Uid, link.LocalIntf, $"peer pod {peerKey} runs on node {peer.Status.NodeName}; cross-node links are not plumbed by this node"));
+                    if (PlanCrossNode(pod, link, peer, crossNode, out var reason) is { } vxlan)
+                    {
+                        planned[id] = vxlan;
+                    }
+                    else
+                    {
+                        if (crossNode is not null && reason is null)
+                        {
+                            needsVni.Add(id);
+                        }
+
+                        pending.Add(new PendingLink(pod.Key, link.Uid, link.LocalIntf, reason ?? $"waiting for a VNI for uid {link.Uid}"));
+                    }
+
                     continue;
                 }
 
@@ -70,7 +86,32 @@ public static class LinkPlanner
             }
         }
 
-        return new LinkPlan([.. planned.Values], pending);
+        return new LinkPlan([.. planned.Values], pending) { NeedsVni = needsVni };
+    }
+
+    /// <summary>This node's VXLAN end toward a peer on another node, or null with why not (null reason: VNI not allocated yet).</summary>
+    private static PlannedVxlan? PlanCrossNode(Topology pod, Link link, Topology peer, CrossNodeContext? crossNode, out string? reason)
+    {
+        reason = null;
+        if (crossNode is null)
+        {
+            reason = $"peer pod {peer.Key} runs on node {peer.Status.NodeName}; cross-node links are not plumbed by this node";
+            return null;
+        }
+
+        if (!System.Net.IPAddress.TryParse(peer.Status.SrcIp, out var remote))
+        {
+            reason = $"peer pod {peer.Key} has no usable node address (src_ip \"{peer.Status.SrcIp}\")";
+            return null;
+        }
+
+        if (crossNode.VniOf(pod.Namespace, link.Uid) is not { } vni)
+        {
+            return null;
+        }
+
+        var end = Endpoint(pod.Key, pod.Status.NetNs!, link.LocalIntf, link.LocalIp, link.LocalMac);
+        return new PlannedVxlan(pod.Namespace, link.Uid, link.EffectiveMtu, end, crossNode.NodeAddress, remote, vni);
     }
 
     /// <summary>The end whose (pod, interface) sorts first owns the link: deterministic, no handshake.</summary>
@@ -108,7 +149,14 @@ public static class LinkPlanner
 }
 
 /// <summary>What to plumb now, and what waits for a peer.</summary>
-public sealed record LinkPlan(IReadOnlyList<PlannedLink> Links, IReadOnlyList<PendingLink> Pending);
+public sealed record LinkPlan(IReadOnlyList<PlannedLink> Links, IReadOnlyList<PendingLink> Pending)
+{
+    /// <summary>Cross-node links that can be plumbed as soon as a VNI is allocated for them.</summary>
+    public IReadOnlyList<(string Namespace, int Uid)> NeedsVni { get; init; } = [];
+}
+
+/// <summary>What the planner needs to plan links to other nodes: this node's underlay address and the VNIs known so far.</summary>
+public sealed record CrossNodeContext(System.Net.IPAddress NodeAddress, Func<string, int, int?> VniOf);
 
 /// <summary>A declared link end that cannot be plumbed yet.</summary>
 public sealed record PendingLink(PodKey Pod, int Uid, string Intf, string Reason);

@@ -59,6 +59,12 @@ internal sealed class NamespaceView : IDisposable
 
     public IEnumerable<IpPrefix> Addresses(int index) => _addresses[index];
 
+    /// <summary>The link holding <paramref name="address"/>, e.g. the underlay device of the node's address.</summary>
+    public LinkInfo? LinkWithAddress(System.Net.IPAddress address) =>
+        _addresses.FirstOrDefault(g => g.Any(p => p.Address.Equals(address))) is { } g
+            ? _links.Values.FirstOrDefault(l => l.Index == g.Key)
+            : null;
+
     public void Dispose()
     {
         Handle.Dispose();

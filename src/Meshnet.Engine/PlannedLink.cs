@@ -36,3 +36,22 @@ public sealed record PlannedMacvlan(string Namespace, int Uid, int Mtu, Endpoint
 
     public override string Transport => "macvlan";
 }
+
+/// <summary>
+/// This node's end of a link to a pod on another node: a VXLAN device named like the pod's interface, created
+/// directly inside the pod's namespace with its UDP socket in the node's namespace (no move), pointing at the peer
+/// node. The peer node builds the other end the same way; both use the <see cref="Vni"/> allocated in the store.
+/// </summary>
+public sealed record PlannedVxlan(string Namespace, int Uid, int Mtu, EndpointSpec End, System.Net.IPAddress Local, System.Net.IPAddress Remote, int Vni)
+    : PlannedLink(Namespace, Uid, Mtu)
+{
+    /// <summary>IANA VXLAN port, as the original meshnet uses.</summary>
+    public const int Port = 4789;
+
+    /// <summary>Outer Ethernet + IPv4 + UDP + VXLAN headers: the underlay must carry MTU + this.</summary>
+    public const int Overhead = 50;
+
+    public override IEnumerable<EndpointSpec> LocalEnds => [End];
+
+    public override string Transport => "vxlan";
+}

@@ -8,7 +8,7 @@ namespace Meshnet.Engine;
 /// interfaces of links their spec no longer has, plans and converges every link that can be plumbed now, and records
 /// per-link state and <c>plumbing_error</c> in each pod's status. Idempotent: run it on any state, as often as wanted.
 /// </summary>
-public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, string nodeNetNs = "")
+public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, string nodeNetNs = "", CrossNodeOptions? crossNode = null)
 {
     /// <param name="pods">Alive pods on this node whose links should be converged.</param>
     /// <param name="world">Every known Topology (peers are looked up here).</param>
@@ -21,7 +21,19 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
             RemoveDroppedInterfaces(pod);
         }
 
-        var plan = LinkPlanner.Plan(pods, world, isLocal);
+        var context = crossNode is null ? null : new CrossNodeContext(crossNode.NodeAddress, crossNode.Vnis.Known);
+        var plan = LinkPlanner.Plan(pods, world, isLocal, context);
+        if (crossNode is not null && plan.NeedsVni.Count > 0)
+        {
+            foreach (var (ns, uid) in plan.NeedsVni)
+            {
+                await crossNode.Vnis.AllocateAsync(ns, uid, ct);
+            }
+
+            plan = LinkPlanner.Plan(pods, world, isLocal, context);
+        }
+
+        RemoveEndsOfPendingLinks(pods, plan);
         var result = engine.Converge(plan.Links, nodeNetNs);
         var statuses = StatusByEnd(plan, result);
 
@@ -59,6 +71,47 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
         }
     }
 
+    /// <summary>
+    /// A link built before whose peer is gone (deleted, or moved away) is pending again: its local end goes too.
+    /// (A veth end vanishes with its peer by itself; a VXLAN end would otherwise keep pointing at the old node.)
+    /// </summary>
+    private void RemoveEndsOfPendingLinks(IReadOnlyCollection<Topology> pods, LinkPlan plan)
+    {
+        var pendingByPod = plan.Pending.ToLookup(p => p.Pod);
+        foreach (var pod in pods.Where(p => !string.IsNullOrEmpty(p.Status.NetNs)))
+        {
+            var stale = pendingByPod[pod.Key]
+                .Where(p => pod.Status.Links.Any(s => s.Uid == p.Uid && s.Intf == p.Intf && s.State != LinkState.Pending))
+                .Select(p => p.Intf)
+                .ToList();
+            if (stale.Count > 0)
+            {
+                engine.RemoveInterfaces(pod.Status.NetNs!, stale);
+            }
+        }
+    }
+
+    /// <summary>Loads what must be known before the first pass (VNIs allocated so far).</summary>
+    public Task LoadAsync(CancellationToken ct) => crossNode?.Vnis.LoadAsync(ct) ?? Task.CompletedTask;
+
+    /// <summary>Frees the VNIs of links that no Topology in <paramref name="world"/> declares any more.</summary>
+    public async Task ReleaseUnusedVnisAsync(Topology gone, IReadOnlyDictionary<PodKey, Topology> world, CancellationToken ct)
+    {
+        if (crossNode is null)
+        {
+            return;
+        }
+
+        foreach (var link in gone.Spec.Links)
+        {
+            var stillDeclared = world.Values.Any(t => t.Namespace == gone.Namespace && t.Key != gone.Key && t.Spec.Links.Any(l => l.Uid == link.Uid));
+            if (!stillDeclared)
+            {
+                await crossNode.Vnis.ReleaseAsync(gone.Namespace, link.Uid, ct);
+            }
+        }
+    }
+
     private static Dictionary<(PodKey, int, string), LinkStatus> StatusByEnd(LinkPlan plan, ConvergeResult result)
     {
         var byEnd = new Dictionary<(PodKey, int, string), LinkStatus>();
@@ -92,6 +145,9 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
         return current.Status with { Links = links, PlumbingError = string.Join("; ", errors) };
     }
 }
+
+/// <summary>How this node reaches others: its underlay address and the VNI allocator.</summary>
+public sealed record CrossNodeOptions(System.Net.IPAddress NodeAddress, VniAllocator Vnis);
 
 public sealed record ReconcileResult(LinkPlan Plan, ConvergeResult Converge)
 {

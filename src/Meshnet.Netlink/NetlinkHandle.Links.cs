@@ -83,6 +83,10 @@ public sealed partial class NetlinkHandle
     public void LinkSetHardwareAddr(int index, PhysicalAddress mac) =>
         SetLink("LinkSetHardwareAddr", index, 0, 0, w => LinkMessages.PutHardwareAddr(w, mac));
 
+    /// <summary>= ip link set dev DEV master MASTER (e.g. enslave a port to a bridge); 0 = nomaster.</summary>
+    public void LinkSetMaster(int index, int masterIndex) =>
+        SetLink("LinkSetMaster", index, 0, 0, w => w.PutS32(Rt.IFLA_MASTER, masterIndex));
+
     /// <summary>= ip link set dev DEV name NAME (the link must be down, or the kernel answers EBUSY).</summary>
     public void LinkSetName(int index, string name) =>
         SetLink("LinkSetName", index, 0, 0, w => w.PutString(Rt.IFLA_IFNAME, name));
@@ -98,7 +102,7 @@ public sealed partial class NetlinkHandle
     }
 
     /// <summary>= ethtool -K IF tx off tso off, in this handle's namespace. Devices without these offloads are left alone.</summary>
-    public void DisableOffloads(string ifName) => Ethtool.DisableOffloads(Namespace, ifName);
+    public void DisableOffloads(string ifName) => Ethtool.DisableOffloads(EthtoolSocket, ifName);
 
     /// <summary>Where a veth's peer is created: null means this handle's namespace.</summary>
     internal static NetNs? PeerNamespace(Veth veth) => veth.PeerNamespace ?? veth.Namespace;

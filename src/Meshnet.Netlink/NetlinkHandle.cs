@@ -33,7 +33,28 @@ public sealed partial class NetlinkHandle : IDisposable
     /// <summary>Starts a batch: many requests, one sendmsg per chunk, results read back in order.</summary>
     public NetlinkBatch Batch() => new(this);
 
-    public void Dispose() => _socket.Dispose();
+    /// <summary>
+    /// An AF_INET socket in this handle's namespace for ethtool ioctls, opened on first use and kept: opening one per
+    /// call would cost a namespace switch (a new thread) per interface.
+    /// </summary>
+    internal SafeFd EthtoolSocket
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _ethtool ??= Namespace is null ? Ethtool.OpenSocket() : Namespace.Run(Ethtool.OpenSocket);
+            }
+        }
+    }
+
+    private SafeFd? _ethtool;
+
+    public void Dispose()
+    {
+        _socket.Dispose();
+        _ethtool?.Dispose();
+    }
 
     private void Acknowledge(string operation, string target, Action<NetlinkMessageWriter, uint> encode)
     {

@@ -27,7 +27,9 @@ internal static class LabCommands
         var file = new Argument<string>("FILE") { Description = "Topology YAML (as kubectl apply takes it)" };
         var name = new Option<string>("--name") { Description = "Lab name (a DNS label); also the store namespace", Required = true };
         var nodeNetNs = new Option<string?>("--node-netns") { Description = "Named network namespace that plays the node (macvlan parents live there); default: this machine's" };
-        var cmd = new Command("up", "Create or converge a lab from FILE") { file, name, nodeNetNs };
+        var nodes = new Option<int>("--nodes") { Description = "Emulate N nodes (namespaces on an underlay bridge, one meshnetd each); pods are spread round-robin", DefaultValueFactory = _ => 1 };
+        var linkType = new Option<string>("--link-type") { Description = "Inter-node transport: vxlan", DefaultValueFactory = _ => "vxlan" };
+        var cmd = new Command("up", "Create or converge a lab from FILE") { file, name, nodeNetNs, nodes, linkType };
         cmd.SetAction(async (parse, ct) =>
         {
             var labName = parse.GetValue(name)!;
@@ -52,8 +54,33 @@ internal static class LabCommands
                 return Fail($"--node-netns: namespace {parse.GetValue(nodeNetNs)} does not exist");
             }
 
+            var nodeCount = parse.GetValue(nodes);
+            if (nodeCount is < 1 or > 64)
+            {
+                return Fail($"--nodes: {nodeCount} is not between 1 and 64");
+            }
+
+            if (parse.GetValue(linkType) != "vxlan")
+            {
+                return Fail($"--link-type: \"{parse.GetValue(linkType)}\" is not supported (supported: vxlan)");
+            }
+
             await using var store = await StoreFactory.OpenSqliteAsync(parse.GetValue(storeOption)!, ct);
             using var lease = LabLock.Acquire(labName);
+            if (nodeCount > 1)
+            {
+                try
+                {
+                    var multi = new MultiNodeLabRunner(store, parse.GetValue(storeOption)!, Console.Out);
+                    var outcome = await multi.UpAsync(labName, topologies, nodeCount, ct);
+                    return outcome.Failed == 0 ? 0 : 1;
+                }
+                catch (LabFileException e)
+                {
+                    return Fail(e.Message);
+                }
+            }
+
             var runner = new LabRunner(store, new LinkEngine(NullLogger<LinkEngine>.Instance), Console.Out, new LabOptions(NodeNetNs: nodeNs));
             var result = await runner.UpAsync(labName, topologies, ct);
             return result.Failed == 0 ? 0 : 1;
@@ -75,6 +102,8 @@ internal static class LabCommands
 
             await using var store = await StoreFactory.OpenSqliteAsync(parse.GetValue(storeOption)!, ct);
             using var lease = LabLock.Acquire(labName);
+            // Daemons first, so none of them reacts to the pods going away.
+            await new MultiNodeLabRunner(store, parse.GetValue(storeOption)!, Console.Out).DownAsync(labName, ct);
             await new LabRunner(store, new LinkEngine(NullLogger<LinkEngine>.Instance), Console.Out, new LabOptions()).DownAsync(labName, ct);
             return 0;
         });
@@ -103,10 +132,10 @@ internal static class LabCommands
             }
 
             TextTable.Write(Console.Out,
-                ["POD", "INTERFACE", "PEER", "UID", "ADDRESSES", "MTU", "MAC", "TRANSPORT", "STATE"],
+                ["POD", "NODE", "INTERFACE", "PEER", "UID", "ADDRESSES", "MTU", "MAC", "TRANSPORT", "STATE"],
                 ends.Select(e => new[]
                 {
-                    e.Pod, e.Interface, e.Peer, e.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    e.Pod, e.Node ?? "-", e.Interface, e.Peer, e.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     e.Addresses.Count == 0 ? "-" : string.Join(",", e.Addresses),
                     e.Mtu?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-", e.Mac ?? "-", e.Transport,
                     e.Error is null ? e.State : $"{e.State}: {e.Error}",

@@ -24,6 +24,7 @@ internal static class LabInspector
                 kernel.TryGetValue(link.LocalIntf, out var dev);
                 ends.Add(new InspectedEnd(
                     pod.Name,
+                    pod.Status.NodeName,
                     link.LocalIntf,
                     link.IsMacvlan ? $"host/{link.PeerIntf}" : $"{link.PeerPod}/{link.PeerIntf}",
                     link.Uid,
@@ -70,6 +71,7 @@ internal static class LabInspector
 
 internal sealed record InspectedEnd(
     [property: JsonPropertyName("pod")] string Pod,
+    [property: JsonPropertyName("node")] string? Node,
     [property: JsonPropertyName("interface")] string Interface,
     [property: JsonPropertyName("peer")] string Peer,
     [property: JsonPropertyName("uid")] int Uid,

@@ -21,9 +21,12 @@ internal sealed partial class NodeReconciler : BackgroundService
     private readonly Dictionary<PodKey, Topology> _tombstones = [];
     private readonly Lock _tombstoneGate = new();
 
+    private readonly Store.ITopologyStore _store;
+
     public NodeReconciler(TopologyCache cache, TopologyReconciler reconciler, LinkEngine engine, WorkQueue queue,
-        DaemonOptions options, ILogger<NodeReconciler> logger)
+        DaemonOptions options, Store.ITopologyStore store, ILogger<NodeReconciler> logger)
     {
+        _store = store;
         _cache = cache;
         _reconciler = reconciler;
         _engine = engine;
@@ -44,6 +47,7 @@ internal sealed partial class NodeReconciler : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await _cache.Synced.WaitAsync(stoppingToken);
+        await _reconciler.LoadAsync(stoppingToken);
         foreach (var pod in _cache.Items.Values.Where(IsLocalAndAlive))
         {
             Queue.Enqueue(pod.Key);
@@ -80,7 +84,10 @@ internal sealed partial class NodeReconciler : BackgroundService
     {
         foreach (var key in keys)
         {
-            RemoveDeletedPod(key);
+            if (RemoveDeletedPod(key) is { } gone)
+            {
+                await _reconciler.ReleaseUnusedVnisAsync(gone, _cache.Items, ct);
+            }
         }
 
         var pods = keys.Select(_cache.Get).OfType<Topology>().Where(IsLocalAndAlive).ToList();
@@ -88,6 +95,7 @@ internal sealed partial class NodeReconciler : BackgroundService
         {
             var result = await _reconciler.ReconcileAsync(pods, _cache.Items, IsLocal, ct);
             LogPass(_logger, pods.Count, result.Plan.Links.Count, result.Converge.Created, result.Converge.Repaired, result.Failed, result.Plan.Pending.Count);
+            await ReportFailuresAsync(result, ct);
         }
 
         foreach (var key in keys)
@@ -103,20 +111,37 @@ internal sealed partial class NodeReconciler : BackgroundService
         }
     }
 
+    /// <summary>Plumbing failures become log lines and, on Kubernetes, Warning events on the pod's Topology.</summary>
+    private async Task ReportFailuresAsync(ReconcileResult result, CancellationToken ct)
+    {
+        foreach (var failure in result.Converge.Failures)
+        {
+            foreach (var end in failure.Link.LocalEnds)
+            {
+                LogLinkFailed(_logger, end.Pod.ToString(), failure.Link.Uid, end.Intf, failure.Error ?? "");
+                if (_store is Store.Kubernetes.KubernetesTopologyStore k8s)
+                {
+                    await k8s.RecordEventAsync(end.Pod, "PlumbingFailed", $"link uid {failure.Link.Uid} ({end.Intf}): {failure.Error}", warning: true, ct);
+                }
+            }
+        }
+    }
+
     /// <summary>A Topology deleted while its pod ran here: its interfaces go (their peers' ends go with them).</summary>
-    private void RemoveDeletedPod(PodKey key)
+    private Topology? RemoveDeletedPod(PodKey key)
     {
         Topology? gone;
         lock (_tombstoneGate)
         {
             if (_cache.Get(key) is not null || !_tombstones.Remove(key, out gone))
             {
-                return;
+                return null;
             }
         }
 
         var intfs = gone.Status.Links.Select(l => l.Intf).OfType<string>().Concat(gone.Spec.Links.Select(l => l.LocalIntf));
         _engine.RemoveInterfaces(gone.Status.NetNs!, intfs);
+        return gone;
     }
 
     private void OnChanged(Topology? before, Topology? after)
@@ -171,6 +196,9 @@ internal sealed partial class NodeReconciler : BackgroundService
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Reconciled {Pods} pods: {Links} links ({Created} created, {Repaired} repaired, {Failed} failed), {Pending} pending")]
     private static partial void LogPass(ILogger logger, int pods, int links, int created, int repaired, int failed, int pending);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Link {Pod} uid {Uid} ({Intf}) failed: {Error}")]
+    private static partial void LogLinkFailed(ILogger logger, string pod, int uid, string intf, string error);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "Reconcile pass over {Pods} pods failed")]
     private static partial void LogPassFailed(ILogger logger, int pods, Exception error);

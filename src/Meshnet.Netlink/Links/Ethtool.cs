@@ -31,15 +31,14 @@ internal static class Ethtool
         public uint Data;
     }
 
-    /// <summary>= ethtool -K IF tx off tso off. EOPNOTSUPP (device has no such offload) is not an error.</summary>
-    public static void DisableOffloads(NetNs? ns, string ifName) => InNamespace(ns, socket =>
+    /// <summary>= ethtool -K IF tx off tso off, on a socket opened in the interface's namespace. EOPNOTSUPP (device has no such offload) is not an error.</summary>
+    public static void DisableOffloads(SafeFd socket, string ifName)
     {
         // Segmentation first: once checksumming is off the kernel masks TSO out of the active set, and the legacy
         // STSO would then only clear part of the wanted TSO bits.
         Set(socket, ifName, ETHTOOL_STSO, 0);
         Set(socket, ifName, ETHTOOL_STXCSUM, 0);
-        return 0;
-    });
+    }
 
     /// <summary>= ethtool -k IF | grep tx-checksumming.</summary>
     public static bool IsTxChecksumOn(NetNs? ns, string ifName) => InNamespace(ns, socket => Get(socket, ifName, ETHTOOL_GTXCSUM)) != 0;
@@ -47,12 +46,18 @@ internal static class Ethtool
     /// <summary>= ethtool -k IF | grep tcp-segmentation-offload.</summary>
     public static bool IsTsoOn(NetNs? ns, string ifName) => InNamespace(ns, socket => Get(socket, ifName, ETHTOOL_GTSO)) != 0;
 
+    /// <summary>A datagram socket in the calling thread's namespace: what SIOCETHTOOL needs.</summary>
+    public static SafeFd OpenSocket()
+    {
+        var fd = Interop.Socket(Interop.AF_INET, Interop.SOCK_DGRAM | Interop.SOCK_CLOEXEC, 0);
+        return new SafeFd((int)Interop.Check(fd, "socket", "AF_INET"));
+    }
+
     private static T InNamespace<T>(NetNs? ns, Func<SafeFd, T> action)
     {
         T Run()
         {
-            var fd = Interop.Socket(Interop.AF_INET, Interop.SOCK_DGRAM | Interop.SOCK_CLOEXEC, 0);
-            using var socket = new SafeFd((int)Interop.Check(fd, "socket", "AF_INET"));
+            using var socket = OpenSocket();
             return action(socket);
         }
 

@@ -25,6 +25,9 @@ public sealed record LinkInfo(
 {
     /// <summary>The VNI of a vxlan link (IFLA_VXLAN_ID), null for other kinds.</summary>
     public int? VxlanId { get; init; }
+
+    /// <summary>The remote (IFLA_VXLAN_GROUP/GROUP6) of a point-to-point vxlan link, null for other kinds.</summary>
+    public System.Net.IPAddress? VxlanRemote { get; init; }
 }
 
 /// <summary>What happened to a link.</summary>

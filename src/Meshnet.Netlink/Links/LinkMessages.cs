@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Meshnet.Netlink.Protocol;
@@ -108,6 +109,7 @@ internal static class LinkMessages
         string name = string.Empty, kind = string.Empty;
         int mtu = 0, master = 0;
         int? parent = null, netnsId = null, vni = null;
+        IPAddress? vxlanRemote = null;
         PhysicalAddress? mac = null;
         foreach (var attribute in message.AttributesAfter<IfInfoMsg>())
         {
@@ -128,7 +130,7 @@ internal static class LinkMessages
                         }
                         else if (info.Type == Rt.IFLA_INFO_DATA && kind == "vxlan")
                         {
-                            vni = ReadVxlanId(info);
+                            (vni, vxlanRemote) = ReadVxlan(info);
                         }
                     }
 
@@ -150,20 +152,27 @@ internal static class LinkMessages
             header.Flags)
         {
             VxlanId = vni,
+            VxlanRemote = vxlanRemote,
         };
     }
 
-    private static int? ReadVxlanId(NetlinkAttribute data)
+    private static (int? Vni, IPAddress? Remote) ReadVxlan(NetlinkAttribute data)
     {
+        int? vni = null;
+        IPAddress? remote = null;
         foreach (var attribute in data.Nested)
         {
             if (attribute.Type == Rt.IFLA_VXLAN_ID)
             {
-                return attribute.S32;
+                vni = attribute.S32;
+            }
+            else if (attribute.Type is Rt.IFLA_VXLAN_GROUP or Rt.IFLA_VXLAN_GROUP6)
+            {
+                remote = AddressCodec.Read(attribute.Payload);
             }
         }
 
-        return null;
+        return (vni, remote);
     }
 
     private static void WriteCommon(NetlinkMessageWriter writer, string name, int? mtu, PhysicalAddress? mac, NetNs? ns)
