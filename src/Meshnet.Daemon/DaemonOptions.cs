@@ -33,5 +33,11 @@ internal sealed record DaemonOptions
     /// <summary>How long ADD waits for its pod's links before answering "try again later".</summary>
     public TimeSpan AddTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>TCP port of the node-to-node API (GRPC_PORT, mutual TLS); 0 disables it.</summary>
+    public int GrpcPort { get; init; } = NodeApi.NodeApiHosting.DefaultPort;
+
+    /// <summary>Where the cluster CA (SQLite mode: shared by every daemon on the machine) and this node's certificate live.</summary>
+    public required string PkiDir { get; init; }
+
     public string IndexPath => Path.Combine(StateDir, Protocol.TopologyIndexFile.FileName);
 }

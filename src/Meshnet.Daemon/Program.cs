@@ -1,5 +1,8 @@
 using System.CommandLine;
+using System.Net;
 using Meshnet.Daemon.Cni;
+using Meshnet.Daemon.NodeApi;
+using Meshnet.Daemon.Security;
 using Meshnet.Daemon.Reconcile;
 using Meshnet.Daemon.Topologies;
 using Meshnet.Engine;
@@ -23,7 +26,9 @@ internal static class Program
         var healthPort = new Option<int>("--health-port") { Description = "TCP port for /healthz and /readyz (0: off)" };
         var nodeNetNs = new Option<string?>("--node-netns") { Description = "Named namespace holding the node's interfaces (macvlan parents); default: this process's" };
         var noCni = new Option<bool>("--no-cni-config") { Description = "Do not install the plugin or write the conflist" };
-        var root = new RootCommand("meshnetd: the meshnet node daemon") { store, node, nodeIp, confDir, binDir, socket, stateDir, healthPort, nodeNetNs, noCni };
+        var grpcPort = new Option<int?>("--grpc-port") { Description = "Node-to-node API port, mutual TLS (default: $GRPC_PORT, else 51111; 0: off)" };
+        var pkiDir = new Option<string?>("--pki-dir") { Description = "Cluster CA and node certificate directory (default: beside the SQLite file, else /run/meshnet/pki)" };
+        var root = new RootCommand("meshnetd: the meshnet node daemon") { store, node, nodeIp, confDir, binDir, socket, stateDir, healthPort, nodeNetNs, noCni, grpcPort, pkiDir };
         root.SetAction((parse, ct) => RunAsync(new DaemonOptions
         {
             Store = parse.GetValue(store)!,
@@ -36,9 +41,17 @@ internal static class Program
             HealthPort = parse.GetValue(healthPort),
             NodeNetNs = parse.GetValue(nodeNetNs) is { Length: > 0 } ns ? Netlink.NetNs.PathOf(ns) : "",
             ManageCniConfig = !parse.GetValue(noCni),
+            GrpcPort = parse.GetValue(grpcPort) ?? (int.TryParse(Env("GRPC_PORT"), out var p) ? p : NodeApiHosting.DefaultPort),
+            PkiDir = parse.GetValue(pkiDir) ?? DefaultPkiDir(parse.GetValue(store)!),
         }, ct));
         return root.Parse(args).InvokeAsync();
     }
+
+    /// <summary>Daemons sharing an SQLite store share its CA: the pki directory sits beside the database.</summary>
+    private static string DefaultPkiDir(string store) =>
+        StoreFactory.IsSqlite(store)
+            ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(store[StoreFactory.SqlitePrefix.Length..]))!, "pki")
+            : "/run/meshnet/pki";
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
 
@@ -58,7 +71,9 @@ internal static class Program
         }
 
         await using var _ = topologyStore;
-        var app = Build(options, topologyStore);
+        using var tls = await NodeTlsMaterial.LoadAsync(new FileCaSource(options.PkiDir), options.PkiDir, options.NodeName,
+            IPAddress.TryParse(options.NodeIp, out var ip) ? [ip] : [], TimeProvider.System, ct);
+        var app = Build(options, topologyStore, tls);
         PrepareSocket(options.Socket);
         await app.StartAsync(ct);
         File.SetUnixFileMode(options.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -66,7 +81,7 @@ internal static class Program
         return 0;
     }
 
-    internal static WebApplication Build(DaemonOptions options, ITopologyStore store)
+    internal static WebApplication Build(DaemonOptions options, ITopologyStore store, NodeTlsMaterial tls)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -78,6 +93,11 @@ internal static class Program
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ListenUnixSocket(options.Socket, o => o.Protocols = HttpProtocols.Http2);
+            if (options.GrpcPort > 0)
+            {
+                k.ListenNodeApi(options.GrpcPort, tls);
+            }
+
             if (options.HealthPort > 0)
             {
                 k.ListenAnyIP(options.HealthPort, o => o.Protocols = HttpProtocols.Http1);
@@ -104,8 +124,10 @@ internal static class Program
             services.AddHostedService<CniSetupService>();
         }
 
+        services.AddNodeApi(tls);
         var app = builder.Build();
         app.MapGrpcService<CniBackendService>();
+        app.MapNodeApi();
         var cache = app.Services.GetRequiredService<TopologyCache>();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", () => cache.IsSynced ? Results.Text("ok") : Results.Text("starting", statusCode: 503));

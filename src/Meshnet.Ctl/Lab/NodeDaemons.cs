@@ -46,6 +46,8 @@ internal sealed class NodeDaemons(string lab, string storeSpec, EmulatedNodes no
                 PidFile(i), LogFile(i), daemon,
                 "--store", storeSpec, "--node", nodes.NodeName(i), "--node-ip", EmulatedNodes.NodeAddress(i).ToString(),
                 "--socket", Socket(i), "--state-dir", NodeDir(i), "--no-cni-config",
+                // One CA for the lab's nodes: real mutual TLS between them.
+                "--pki-dir", Path.Combine(RunDir, "pki"),
             ];
             using var ns = NetNs.Open(nodes.NodeNs(i));
             ns.Run(() =>

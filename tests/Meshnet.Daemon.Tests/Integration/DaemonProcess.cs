@@ -45,6 +45,8 @@ internal sealed class DaemonProcess : IDisposable
             "--store", $"sqlite:{_dirs.Store}", "--node", _nodeName, "--node-ip", "10.99.0.1",
             "--socket", _dirs.Socket, "--state-dir", _dirs.State,
             "--cni-conf-dir", _dirs.ConfDir, "--cni-bin-dir", _dirs.BinDir,
+            // Several test nodes share the host namespace here: the node-to-node port would collide.
+            "--grpc-port", "0",
         })
         {
             psi.ArgumentList.Add(a);
