@@ -30,11 +30,11 @@ set -e
 python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
-p = f = s = 0
+counts = {"Passed": 0, "Failed": 0, "NotExecuted": 0}
 for path in glob.glob(sys.argv[1] + "/*.trx"):
-    c = ET.parse(path).getroot().find("t:ResultSummary/t:Counters", ns)
-    p += int(c.get("passed")); f += int(c.get("failed")) + int(c.get("error")) + int(c.get("timeout")) + int(c.get("aborted"))
-    s += int(c.get("notExecuted"))
-print(f"{p} passed, {f} failed, {s} skipped")
+    for r in ET.parse(path).getroot().iterfind(".//t:UnitTestResult", ns):
+        outcome = r.get("outcome")
+        counts[outcome if outcome in counts else "Failed"] += 1
+print(f"{counts['Passed']} passed, {counts['Failed']} failed, {counts['NotExecuted']} skipped")
 PY
 exit $rc

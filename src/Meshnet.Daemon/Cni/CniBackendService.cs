@@ -181,15 +181,11 @@ internal sealed partial class CniBackendService(
         return alive;
     }
 
-    /// <summary>Removes the pod's interfaces (when its namespace still exists) and marks it not alive.</summary>
+    /// <summary>Marks the pod not alive, then removes its interfaces (when its namespace still exists).</summary>
     private async Task ForgetPodAsync(Topology topo, string? netns, CancellationToken ct)
     {
-        if (!string.IsNullOrEmpty(netns))
-        {
-            var intfs = topo.Status.Links.Select(l => l.Intf).OfType<string>().Concat(topo.Spec.Links.Select(l => l.LocalIntf));
-            engine.RemoveInterfaces(netns, intfs);
-        }
-
+        // Status first: once the pod is not alive no reconcile pass (woken by its peers' link-down events) will
+        // rebuild links into the namespace being torn down.
         LogDel(logger, topo.Key.ToString(), topo.Status.ContainerId ?? "");
         var cleared = await store.PatchStatusAsync(topo.Key, t => t.Status with
         {
@@ -198,6 +194,12 @@ internal sealed partial class CniBackendService(
         if (cleared is not null)
         {
             cache.Observe(cleared);
+        }
+
+        if (!string.IsNullOrEmpty(netns))
+        {
+            var intfs = topo.Status.Links.Select(l => l.Intf).OfType<string>().Concat(topo.Spec.Links.Select(l => l.LocalIntf));
+            engine.RemoveInterfaces(netns, intfs);
         }
     }
 

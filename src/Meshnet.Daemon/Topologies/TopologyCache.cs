@@ -121,7 +121,15 @@ internal sealed partial class TopologyCache(ITopologyStore store, ILogger<Topolo
             }
         }
 
-        Changed?.Invoke(before, next);
+        try
+        {
+            Changed?.Invoke(before, next);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // One object a subscriber cannot handle must not stop the informer (and with it the whole node).
+            LogSubscriberFailed(logger, key.ToString(), e);
+        }
     }
 
     private void Index(Topology t)
@@ -164,6 +172,9 @@ internal sealed partial class TopologyCache(ITopologyStore store, ILogger<Topolo
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Listed {Count} topologies at revision {Revision}; watching")]
     private static partial void LogListed(ILogger logger, int count, long revision);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "Handling a change of {Pod} failed")]
+    private static partial void LogSubscriberFailed(ILogger logger, string pod, Exception error);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Watch revision expired; relisting")]
     private static partial void LogExpired(ILogger logger);

@@ -38,8 +38,8 @@ public static class TopologyJson
             Labels = meta.Labels is null ? new Dictionary<string, string>() : new Dictionary<string, string>(meta.Labels),
             ResourceVersion = meta.ResourceVersion,
             Generation = meta.Generation,
-            Spec = obj.Spec ?? new TopologySpec(),
-            Status = obj.Status ?? new TopologyStatus(),
+            Spec = Normalize(obj.Spec),
+            Status = Normalize(obj.Status),
         };
     }
 
@@ -47,13 +47,21 @@ public static class TopologyJson
         JsonSerializer.Serialize(spec, TopologyJsonContext.Default.TopologySpec);
 
     public static TopologySpec DeserializeSpec(string json) =>
-        JsonSerializer.Deserialize(json, TopologyJsonContext.Default.TopologySpec) ?? new TopologySpec();
+        Normalize(JsonSerializer.Deserialize(json, TopologyJsonContext.Default.TopologySpec));
 
     public static string SerializeStatus(TopologyStatus status) =>
         JsonSerializer.Serialize(status, TopologyJsonContext.Default.TopologyStatus);
 
     public static TopologyStatus DeserializeStatus(string json) =>
-        JsonSerializer.Deserialize(json, TopologyJsonContext.Default.TopologyStatus) ?? new TopologyStatus();
+        Normalize(JsonSerializer.Deserialize(json, TopologyJsonContext.Default.TopologyStatus));
+
+    // An absent or null list (KNE sends "links": null, an API server drops it, the Go meshnet writes no "links" in
+    // status) must read as empty: the serializer leaves init-only lists null when the field is missing.
+    private static TopologySpec Normalize(TopologySpec? spec) =>
+        spec is null ? new TopologySpec() : spec with { Links = spec.Links ?? [] };
+
+    private static TopologyStatus Normalize(TopologyStatus? status) =>
+        status is null ? new TopologyStatus() : status with { Links = status.Links ?? [], Skipped = status.Skipped ?? [] };
 
     /// <summary>Labels as a JSON object with keys in ordinal order.</summary>
     public static string SerializeLabels(IReadOnlyDictionary<string, string> labels) =>

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Meshnet.Daemon.Tests.Integration;
+
+namespace Meshnet.Store.Kubernetes.Tests.Daemon;
+
+/// <summary>
+/// The real <c>dist/meshnetd</c> with <c>--store kubernetes</c>, pointed at an API server through KUBECONFIG (as on a
+/// node outside the cluster). Ready when its <c>/readyz</c> answers 200: its informer has listed the Topologies.
+/// </summary>
+internal sealed class KubeDaemonProcess(NodeDirs dirs, string kubeconfig, string nodeName, string nodeIp) : IDisposable
+{
+    private readonly StringBuilder _log = new();
+    private Process? _process;
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public async Task StartAsync()
+    {
+        var healthPort = FreeTcpPort();
+        var psi = new ProcessStartInfo(Binaries.Daemon)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[]
+        {
+            "--store", "kubernetes", "--node", nodeName, "--node-ip", nodeIp,
+            "--socket", dirs.Socket, "--state-dir", dirs.State,
+            "--cni-conf-dir", dirs.ConfDir, "--cni-bin-dir", dirs.BinDir,
+            "--health-port", healthPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // One node here: no node-to-node API (its fixed port would clash between tests running in parallel), and
+            // the node's CA and certificate stay in the test's directory instead of /run/meshnet/pki.
+            "--grpc-port", "0", "--pki-dir", Path.Combine(dirs.Root, "pki"),
+        })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["KUBECONFIG"] = kubeconfig;
+        // Never mistake the test machine for a pod: the store would pick the in-cluster config instead of KUBECONFIG.
+        psi.Environment.Remove("KUBERNETES_SERVICE_HOST");
+        psi.Environment.Remove("KUBERNETES_SERVICE_PORT");
+
+        _process = Process.Start(psi)!;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        await WaitReadyAsync(healthPort);
+    }
+
+    public void Stop()
+    {
+        if (_process is { HasExited: false } p)
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    private async Task WaitReadyAsync(int healthPort)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process!.HasExited)
+            {
+                throw new InvalidOperationException($"meshnetd exited with {_process.ExitCode}:\n{Log}");
+            }
+
+            try
+            {
+                using var reply = await http.GetAsync(new Uri($"http://127.0.0.1:{healthPort}/readyz"));
+                if (reply.StatusCode == HttpStatusCode.OK && File.Exists(dirs.Socket))
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"meshnetd not ready within 30 s:\n{Log}");
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_log)
+            {
+                _log.AppendLine(line);
+            }
+        }
+    }
+
+    public void Dispose() => Stop();
+}
