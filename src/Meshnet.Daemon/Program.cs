@@ -71,7 +71,10 @@ internal static class Program
         }
 
         await using var _ = topologyStore;
-        using var tls = await NodeTlsMaterial.LoadAsync(new FileCaSource(options.PkiDir), options.PkiDir, options.NodeName,
+        ICaSource caSource = topologyStore is KubernetesTopologyStore kubernetes
+            ? new KubernetesSecretCaSource(kubernetes.TlsSecrets)
+            : new FileCaSource(options.PkiDir);
+        using var tls = await NodeTlsMaterial.LoadAsync(caSource, options.PkiDir, options.NodeName,
             IPAddress.TryParse(options.NodeIp, out var ip) ? [ip] : [], TimeProvider.System, ct);
         var app = Build(options, topologyStore, tls);
         PrepareSocket(options.Socket);

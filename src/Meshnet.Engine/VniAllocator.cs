@@ -75,9 +75,14 @@ public sealed class VniAllocator(IKeyValueStore kv)
             }
             catch (ConflictException)
             {
-                // The other end's node allocated first: use its number, give ours back.
-                await kv.DeleteAsync(usedKey, ct: ct);
+                // The other end's node allocated first: use its number. Give ours back only if it differs — both
+                // ends probe from the same start, so the claim we "reused" above may be the winner's own.
                 var winner = await kv.GetAsync(linkKey, ct) ?? throw new StoreException($"VNI of {owner} vanished while allocating");
+                if (winner.Value != candidate.ToString(CultureInfo.InvariantCulture))
+                {
+                    await kv.DeleteAsync(usedKey, ct: ct);
+                }
+
                 return Remember(@namespace, uid, winner.Value);
             }
         }

@@ -35,6 +35,9 @@ public sealed class KubernetesTopologyStore : ITopologyStore
         _events = new TopologyEventRecorder(_api, options);
     }
 
+    /// <summary>TLS Secrets over this store's connection (the daemon keeps the cluster CA in one).</summary>
+    public KubernetesTlsSecrets TlsSecrets => new(_api);
+
     /// <summary>
     /// Connects to the cluster: <paramref name="config"/> when given, else the pod's service account when running in
     /// a pod, else KUBECONFIG or ~/.kube/config. Fails with <see cref="StoreException"/> when the Topology CRD is

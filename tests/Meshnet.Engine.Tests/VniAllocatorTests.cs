@@ -31,6 +31,21 @@ public sealed class VniAllocatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AllocateAsync_RacingEndsThenAnotherLink_NeverReusesTheAgreedVni()
+    {
+        var a = new VniAllocator(_nodeA.KeyValues);
+        var b = new VniAllocator(_nodeB.KeyValues);
+        var agreed = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
+            Task.WhenAll(Task.Run(() => a.AllocateAsync("ns" + i, 1)), Task.Run(() => b.AllocateAsync("ns" + i, 1)))));
+
+        // Every agreed VNI must still be claimed: a later link in yet another namespace gets a fresh one.
+        var later = await a.AllocateAsync("later", 1);
+
+        Assert.DoesNotContain(later, agreed.Select(p => p[0]));
+        Assert.Equal(21, agreed.Select(p => p[0]).Append(later).Distinct().Count());
+    }
+
+    [Fact]
     public async Task AllocateAsync_SameUidInTwoNamespaces_GetsDifferentVnis()
     {
         var a = new VniAllocator(_nodeA.KeyValues);

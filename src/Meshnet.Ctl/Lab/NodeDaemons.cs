@@ -63,10 +63,7 @@ internal sealed class NodeDaemons(string lab, string storeSpec, EmulatedNodes no
             });
         }
 
-        for (var i = 1; i <= count; i++)
-        {
-            await WaitReadyAsync(i, ct);
-        }
+        await Task.WhenAll(Enumerable.Range(1, count).Select(i => WaitReadyAsync(i, ct)));
     }
 
     public CniBackend.CniBackendClient Client(int i, out IDisposable channel)

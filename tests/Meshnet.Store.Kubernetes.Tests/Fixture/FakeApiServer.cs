@@ -16,7 +16,7 @@ namespace Meshnet.Store.Kubernetes.Tests.Fixture;
 
 /// <summary>
 /// An in-process Kubernetes API server for meshnet's resources, over real HTTP/JSON on 127.0.0.1: Topologies and
-/// GWireKObjs (namespaced, with status subresources), core/v1 Events, Namespaces and CRDs, with the semantics the
+/// GWireKObjs (namespaced, with status subresources), core/v1 Events, Secrets, Namespaces and CRDs, with the semantics the
 /// store relies on (see <see cref="ApiObjectStore"/>): resourceVersions from one counter, 409 on stale writes, spec
 /// and status written separately, watch streams with bookmarks, 410 for compacted revisions, 404. It counts the
 /// requests it serves per verb and resource so tests and benchmarks can tell how chatty a client is.
@@ -32,6 +32,7 @@ public sealed class FakeApiServer : IAsyncDisposable
     private static readonly ApiResource Events = new("events", HasStatusSubresource: false);
     private static readonly ApiResource Namespaces = new("namespaces", HasStatusSubresource: false);
     private static readonly ApiResource Crds = new("customresourcedefinitions", HasStatusSubresource: true);
+    private static readonly ApiResource Secrets = new("secrets", HasStatusSubresource: false);
 
     private readonly ApiObjectStore _store;
     private readonly ConcurrentDictionary<string, int> _requests = new(StringComparer.Ordinal);
@@ -97,6 +98,22 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Stores a core/v1 Secret as an operator's <c>kubectl apply</c> would (the body's <c>data</c> values base64).</summary>
+    public void AddSecret(string @namespace, JsonObject secret) => _store.Create(Secrets, @namespace, secret, TimeProvider.System);
+
+    /// <summary>A stored core/v1 Secret, or null.</summary>
+    public JsonObject? FindSecret(string @namespace, string name)
+    {
+        try
+        {
+            return _store.Get(Secrets, @namespace, name);
+        }
+        catch (ApiError)
+        {
+            return null;
+        }
+    }
+
     private async Task HandleAsync(HttpContext context)
     {
         try
@@ -135,6 +152,8 @@ public sealed class FakeApiServer : IAsyncDisposable
             ObjectAsync(context, r, ns, name, status: true),
         ["api", "v1", "namespaces", var ns, "events"] => CollectionAsync(context, Events, ns),
         ["api", "v1", "namespaces", var ns, "events", var name] => ObjectAsync(context, Events, ns, name, status: false),
+        ["api", "v1", "namespaces", var ns, "secrets"] => CollectionAsync(context, Secrets, ns),
+        ["api", "v1", "namespaces", var ns, "secrets", var name] => ObjectAsync(context, Secrets, ns, name, status: false),
         ["api", "v1", "namespaces"] => CollectionAsync(context, Namespaces, null),
         ["api", "v1", "namespaces", var name] => ObjectAsync(context, Namespaces, null, name, status: false),
         ["apis", "apiextensions.k8s.io", "v1", "customresourcedefinitions"] => CollectionAsync(context, Crds, null),
