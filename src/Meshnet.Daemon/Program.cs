@@ -74,8 +74,19 @@ internal static class Program
         ICaSource caSource = topologyStore is KubernetesTopologyStore kubernetes
             ? new KubernetesSecretCaSource(kubernetes.TlsSecrets)
             : new FileCaSource(options.PkiDir);
-        using var tls = await NodeTlsMaterial.LoadAsync(caSource, options.PkiDir, options.NodeName,
-            IPAddress.TryParse(options.NodeIp, out var ip) ? [ip] : [], TimeProvider.System, ct);
+        NodeTlsMaterial tls;
+        try
+        {
+            tls = await NodeTlsMaterial.LoadAsync(caSource, options.PkiDir, options.NodeName,
+                IPAddress.TryParse(options.NodeIp, out var ip) ? [ip] : [], TimeProvider.System, ct);
+        }
+        catch (Exception e) when (e is InvalidOperationException or StoreException or IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"error: cluster CA / node certificate: {e.Message}");
+            return 2;
+        }
+
+        using var __ = tls;
         var app = Build(options, topologyStore, tls);
         PrepareSocket(options.Socket);
         await app.StartAsync(ct);

@@ -42,7 +42,7 @@ internal sealed class KubeDaemonProcess(NodeDirs dirs, string kubeconfig, string
             "--cni-conf-dir", dirs.ConfDir, "--cni-bin-dir", dirs.BinDir,
             "--health-port", healthPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             // One node here: no node-to-node API (its fixed port would clash between tests running in parallel), and
-            // the node's CA and certificate stay in the test's directory instead of /run/meshnet/pki.
+            // the node certificate stays in the test's directory (the CA comes from the fixture's meshnet-ca Secret) instead of /run/meshnet/pki.
             "--grpc-port", "0", "--pki-dir", Path.Combine(dirs.Root, "pki"),
         })
         {
