@@ -81,7 +81,9 @@ public sealed partial class NetlinkHandle : IDisposable
     private List<T> Dump<T>(string operation, Action<NetlinkMessageWriter, uint> encode, MessageParser<T> parser)
     {
         // A dump interrupted by a concurrent change is inconsistent; the kernel says so and we simply ask again.
-        const int attempts = 10;
+        // Right after thousands of links come up the kernel keeps adding IPv6 link-local addresses for a while, so
+        // back off a little between attempts instead of giving up after a burst of immediate retries.
+        const int attempts = 50;
         for (var attempt = 1; ; attempt++)
         {
             lock (Gate)
@@ -100,6 +102,8 @@ public sealed partial class NetlinkHandle : IDisposable
             {
                 throw new NetlinkException($"{operation}: dump interrupted by concurrent changes {attempts} times in a row");
             }
+
+            Thread.Sleep(Math.Min(attempt * 2, 20));
         }
     }
 }
