@@ -149,10 +149,18 @@ internal static class Program
     }
 
     /// <summary>Cross-node links need a node address and a place to allocate VNIs (the store's key-value area).</summary>
-    private static CrossNodeOptions? CrossNodeFor(DaemonOptions options, ITopologyStore store) =>
-        store is Store.Sqlite.SqliteTopologyStore sqlite && System.Net.IPAddress.TryParse(options.NodeIp, out var address)
-            ? new CrossNodeOptions(address, new VniAllocator(sqlite.KeyValues))
+    private static CrossNodeOptions? CrossNodeFor(DaemonOptions options, ITopologyStore store)
+    {
+        IKeyValueStore? keyValues = store switch
+        {
+            Store.Sqlite.SqliteTopologyStore sqlite => sqlite.KeyValues,
+            KubernetesTopologyStore kubernetes => kubernetes.KeyValues,
+            _ => null,
+        };
+        return keyValues is not null && System.Net.IPAddress.TryParse(options.NodeIp, out var address)
+            ? new CrossNodeOptions(address, new VniAllocator(keyValues))
             : null;
+    }
 
     /// <summary>The socket's directory is root-only, so no one else can reach the socket even before its own mode is set.</summary>
     private static void PrepareSocket(string socket)

@@ -101,6 +101,24 @@ public sealed class VniAllocator(IKeyValueStore kv)
         }
     }
 
+    /// <summary>Frees every VNI allocated for links of <paramref name="namespace"/> (one prefix listing, not a lookup per uid).</summary>
+    public async Task<int> ReleaseNamespaceAsync(string @namespace, CancellationToken ct = default)
+    {
+        var entries = await kv.ListAsync($"{LinkPrefix}{@namespace}/", ct);
+        foreach (var entry in entries)
+        {
+            if (ParseLinkKey(entry.Key) is { } id)
+            {
+                _known.TryRemove(id, out _);
+            }
+
+            await kv.DeleteAsync(UsedPrefix + entry.Value, ct: ct);
+            await kv.DeleteAsync(entry.Key, ct: ct);
+        }
+
+        return entries.Count;
+    }
+
     private int Remember(string @namespace, int uid, string value)
     {
         var vni = int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);

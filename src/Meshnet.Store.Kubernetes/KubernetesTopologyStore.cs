@@ -39,6 +39,12 @@ public sealed class KubernetesTopologyStore : ITopologyStore
     public KubernetesTlsSecrets TlsSecrets => new(_api);
 
     /// <summary>
+    /// The key-value area (VNI allocations) in ConfigMap <c>meshnet-kv</c> of namespace <c>meshnet</c>; one instance
+    /// per store, so this process's writers take turns (see <see cref="KubernetesKeyValueStore"/>).
+    /// </summary>
+    public IKeyValueStore KeyValues => field ??= new KubernetesKeyValueStore(_api, _options);
+
+    /// <summary>
     /// Connects to the cluster: <paramref name="config"/> when given, else the pod's service account when running in
     /// a pod, else KUBECONFIG or ~/.kube/config. Fails with <see cref="StoreException"/> when the Topology CRD is
     /// not installed (<c>kubectl apply -k deploy/kustomize/base</c>).

@@ -71,6 +71,22 @@ public sealed class VniAllocatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReleaseNamespaceAsync_FreesOnlyThatNamespacesVnis()
+    {
+        var a = new VniAllocator(_nodeA.KeyValues);
+        var kept = await a.AllocateAsync("keep", 1);
+        await a.AllocateAsync("gone", 1);
+        await a.AllocateAsync("gone", 2);
+
+        var released = await a.ReleaseNamespaceAsync("gone");
+
+        Assert.Equal(2, released);
+        Assert.Equal(kept, a.Known("keep", 1));
+        Assert.Null(a.Known("gone", 2));
+        Assert.Equal(kept, await new VniAllocator(_nodeB.KeyValues).AllocateAsync("keep", 1));
+    }
+
+    [Fact]
     public async Task LoadAsync_AfterRestart_KnowsEarlierAllocations()
     {
         var vni = await new VniAllocator(_nodeA.KeyValues).AllocateAsync("lab1", 3);

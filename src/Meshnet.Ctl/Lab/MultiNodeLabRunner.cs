@@ -69,11 +69,7 @@ internal sealed class MultiNodeLabRunner(ITopologyStore store, string storeSpec,
         nodes.Remove();
         if (store is SqliteTopologyStore sqlite)
         {
-            var vnis = new VniAllocator(sqlite.KeyValues);
-            foreach (var uid in (await store.ListAsync(lab, ct)).Items.SelectMany(t => t.Spec.Links).Select(l => l.Uid).Distinct())
-            {
-                await vnis.ReleaseAsync(lab, uid, ct);
-            }
+            await new VniAllocator(sqlite.KeyValues).ReleaseNamespaceAsync(lab, ct);
         }
 
         if (count > 0 || stopped > 0)

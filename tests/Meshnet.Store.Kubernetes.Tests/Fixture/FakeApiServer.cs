@@ -16,7 +16,7 @@ namespace Meshnet.Store.Kubernetes.Tests.Fixture;
 
 /// <summary>
 /// An in-process Kubernetes API server for meshnet's resources, over real HTTP/JSON on 127.0.0.1: Topologies and
-/// GWireKObjs (namespaced, with status subresources), core/v1 Events, Secrets, Namespaces and CRDs, with the semantics the
+/// GWireKObjs (namespaced, with status subresources), core/v1 Events, Secrets, ConfigMaps, Namespaces and CRDs, with the semantics the
 /// store relies on (see <see cref="ApiObjectStore"/>): resourceVersions from one counter, 409 on stale writes, spec
 /// and status written separately, watch streams with bookmarks, 410 for compacted revisions, 404. It counts the
 /// requests it serves per verb and resource so tests and benchmarks can tell how chatty a client is.
@@ -33,6 +33,7 @@ public sealed class FakeApiServer : IAsyncDisposable
     private static readonly ApiResource Namespaces = new("namespaces", HasStatusSubresource: false);
     private static readonly ApiResource Crds = new("customresourcedefinitions", HasStatusSubresource: true);
     private static readonly ApiResource Secrets = new("secrets", HasStatusSubresource: false);
+    private static readonly ApiResource ConfigMaps = new("configmaps", HasStatusSubresource: false);
 
     private readonly ApiObjectStore _store;
     private readonly ConcurrentDictionary<string, int> _requests = new(StringComparer.Ordinal);
@@ -114,6 +115,36 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Called after every GET of one object, with its resource's plural, namespace and name, before the answer is
+    /// sent: a test changes the object here to make the client's next write lose a race deterministically.
+    /// </summary>
+    public Action<string, string?, string>? AfterObjectRead { get; set; }
+
+    /// <summary>A stored core/v1 ConfigMap, or null.</summary>
+    public JsonObject? FindConfigMap(string @namespace, string name)
+    {
+        try
+        {
+            return _store.Get(ConfigMaps, @namespace, name);
+        }
+        catch (ApiError)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Replaces a stored ConfigMap's data as another client's PUT would (a new resourceVersion).</summary>
+    public void SetConfigMapData(string @namespace, string name, Action<JsonObject> change) =>
+        _store.Update(ConfigMaps, @namespace, name, status: false, requireVersion: false, current =>
+        {
+            change(current["data"] as JsonObject ?? (JsonObject)(current["data"] = new JsonObject()));
+            return current;
+        });
+
+    /// <summary>Deletes a stored ConfigMap, as <c>kubectl delete configmap</c> would.</summary>
+    public void DeleteConfigMap(string @namespace, string name) => _store.Delete(ConfigMaps, @namespace, name);
+
     private async Task HandleAsync(HttpContext context)
     {
         try
@@ -154,6 +185,8 @@ public sealed class FakeApiServer : IAsyncDisposable
         ["api", "v1", "namespaces", var ns, "events", var name] => ObjectAsync(context, Events, ns, name, status: false),
         ["api", "v1", "namespaces", var ns, "secrets"] => CollectionAsync(context, Secrets, ns),
         ["api", "v1", "namespaces", var ns, "secrets", var name] => ObjectAsync(context, Secrets, ns, name, status: false),
+        ["api", "v1", "namespaces", var ns, "configmaps"] => CollectionAsync(context, ConfigMaps, ns),
+        ["api", "v1", "namespaces", var ns, "configmaps", var name] => ObjectAsync(context, ConfigMaps, ns, name, status: false),
         ["api", "v1", "namespaces"] => CollectionAsync(context, Namespaces, null),
         ["api", "v1", "namespaces", var name] => ObjectAsync(context, Namespaces, null, name, status: false),
         ["apis", "apiextensions.k8s.io", "v1", "customresourcedefinitions"] => CollectionAsync(context, Crds, null),
@@ -204,7 +237,9 @@ public sealed class FakeApiServer : IAsyncDisposable
         switch (method)
         {
             case "GET":
-                await WriteJsonAsync(context, 200, _store.Get(resource, @namespace, name));
+                var read = _store.Get(resource, @namespace, name);
+                AfterObjectRead?.Invoke(resource.Plural, @namespace, name);
+                await WriteJsonAsync(context, 200, read);
                 break;
             case "DELETE":
                 await WriteJsonAsync(context, 200, _store.Delete(resource, @namespace, name));
