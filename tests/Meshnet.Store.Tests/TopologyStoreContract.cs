@@ -249,7 +249,8 @@ public abstract class TopologyStoreContract : IAsyncLifetime
         Assert.Equal(new PodKey("lab1", "r2"), e.Object.Key);
     }
 
-    [Fact]
+    // Skippable: a real API server cannot be told to compact its history on demand (ForgetHistoryAsync skips there).
+    [SkippableFact]
     public async Task WatchAsync_ForgottenRevision_ThrowsExpired()
     {
         var start = (await Store.ListAsync()).Revision;
