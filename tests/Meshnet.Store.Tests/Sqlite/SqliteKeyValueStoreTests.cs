@@ -2,12 +2,13 @@ using Meshnet.Store.Sqlite;
 
 namespace Meshnet.Store.Tests.Sqlite;
 
-public sealed class SqliteKeyValueStoreTests : IAsyncLifetime
+/// <summary>The key-value contract over the SQLite store's kv table.</summary>
+public sealed class SqliteKeyValueStoreTests : KeyValueStoreContract, IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("meshnet-kv-").FullName;
     private SqliteTopologyStore _store = null!;
 
-    private IKeyValueStore Kv => _store.KeyValues;
+    protected override IKeyValueStore Kv => _store.KeyValues;
 
     public async Task InitializeAsync() => _store = await SqliteTopologyStore.OpenAsync(Path.Combine(_dir, "kv.db"));
 
@@ -15,79 +16,5 @@ public sealed class SqliteKeyValueStoreTests : IAsyncLifetime
     {
         await _store.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
-    }
-
-    [Fact]
-    public async Task GetAsync_Missing_ReturnsNull()
-    {
-        Assert.Null(await Kv.GetAsync("vni/lab1/1"));
-    }
-
-    [Fact]
-    public async Task PutAsync_New_IsReadBackWithRevision()
-    {
-        var put = await Kv.PutAsync("vni/lab1/1", "5001");
-
-        Assert.Equal(put, await Kv.GetAsync("vni/lab1/1"));
-        Assert.True(put.Revision > 0);
-    }
-
-    [Fact]
-    public async Task PutAsync_CreateOnlyWhenExists_ThrowsConflict()
-    {
-        await Kv.PutAsync("k", "a", ifRevision: 0);
-
-        await Assert.ThrowsAsync<ConflictException>(() => Kv.PutAsync("k", "b", ifRevision: 0));
-    }
-
-    [Fact]
-    public async Task PutAsync_StaleRevision_ThrowsConflict()
-    {
-        var first = await Kv.PutAsync("k", "a");
-        await Kv.PutAsync("k", "b", first.Revision);
-
-        await Assert.ThrowsAsync<ConflictException>(() => Kv.PutAsync("k", "c", first.Revision));
-    }
-
-    [Fact]
-    public async Task PutAsync_CurrentRevision_ReplacesValueWithNewerRevision()
-    {
-        var first = await Kv.PutAsync("k", "a");
-
-        var second = await Kv.PutAsync("k", "b", first.Revision);
-
-        Assert.Equal("b", second.Value);
-        Assert.True(second.Revision > first.Revision);
-    }
-
-    [Fact]
-    public async Task DeleteAsync_StaleRevision_ThrowsConflict()
-    {
-        var first = await Kv.PutAsync("k", "a");
-        await Kv.PutAsync("k", "b");
-
-        await Assert.ThrowsAsync<ConflictException>(() => Kv.DeleteAsync("k", first.Revision));
-    }
-
-    [Fact]
-    public async Task DeleteAsync_Existing_RemovesIt()
-    {
-        await Kv.PutAsync("k", "a");
-
-        Assert.True(await Kv.DeleteAsync("k"));
-        Assert.Null(await Kv.GetAsync("k"));
-        Assert.False(await Kv.DeleteAsync("k"));
-    }
-
-    [Fact]
-    public async Task ListAsync_Prefix_ReturnsMatchingKeysInOrder()
-    {
-        await Kv.PutAsync("vni/b", "2");
-        await Kv.PutAsync("vni/a", "1");
-        await Kv.PutAsync("vnj/x", "3");
-        await Kv.PutAsync("wire/%_", "4");
-
-        Assert.Equal(["vni/a", "vni/b"], (await Kv.ListAsync("vni/")).Select(e => e.Key));
-        Assert.Equal(["wire/%_"], (await Kv.ListAsync("wire/%")).Select(e => e.Key));
     }
 }
