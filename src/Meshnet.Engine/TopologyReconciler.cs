@@ -80,8 +80,9 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
         var pendingByPod = plan.Pending.ToLookup(p => p.Pod);
         foreach (var pod in pods.Where(p => !string.IsNullOrEmpty(p.Status.NetNs)))
         {
+            var built = pod.Status.Links.Where(s => s.State != LinkState.Pending).Select(s => (s.Uid, s.Intf)).ToHashSet();
             var stale = pendingByPod[pod.Key]
-                .Where(p => pod.Status.Links.Any(s => s.Uid == p.Uid && s.Intf == p.Intf && s.State != LinkState.Pending))
+                .Where(p => built.Contains((p.Uid, p.Intf)))
                 .Select(p => p.Intf)
                 .ToList();
             if (stale.Count > 0)
@@ -137,8 +138,15 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
 
     private static TopologyStatus WithLinkStatus(Topology current, Dictionary<(PodKey, int, string), LinkStatus> statuses)
     {
+        // Previous entries by (uid, interface): one lookup per link, not a scan (pods may have thousands of links).
+        var previous = new Dictionary<(int, string?), LinkStatus>();
+        foreach (var old in current.Status.Links)
+        {
+            previous.TryAdd((old.Uid, old.Intf), old);
+        }
+
         var links = current.Spec.Links
-            .Select(l => statuses.GetValueOrDefault((current.Key, l.Uid, l.LocalIntf)) ?? current.Status.Links.FirstOrDefault(s => s.Uid == l.Uid && s.Intf == l.LocalIntf))
+            .Select(l => statuses.GetValueOrDefault((current.Key, l.Uid, l.LocalIntf)) ?? previous.GetValueOrDefault((l.Uid, l.LocalIntf)))
             .OfType<LinkStatus>()
             .ToList();
         var errors = links.Where(l => l.State == LinkState.Failed).Select(l => $"uid {l.Uid} ({l.Intf}): {l.Error}").ToList();

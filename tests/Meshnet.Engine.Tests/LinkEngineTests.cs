@@ -38,13 +38,12 @@ public sealed class LinkEngineTests : IDisposable
         Assert.Contains("mtu 9000", Cmd.Run("ip", "-n", _b, "link", "show", "eth1").Stdout);
         Assert.True(Cmd.Ping(_a, "10.7.0.2"));
         var features = Cmd.Run("ip", "netns", "exec", _a, "ethtool", "-k", "eth1");
-        if (features.ExitCode == 0)
-        {
-            Assert.True(features.Stdout.Contains("tx-checksumming: off", StringComparison.Ordinal), features.Stdout);
-            // The summary line may stay "on" for feature bits newer than the legacy ioctl (tx-tcp-accecn-segmentation).
-            Assert.Contains("tx-tcp-segmentation: off", features.Stdout);
-            Assert.Contains("tx-tcp6-segmentation: off", features.Stdout);
-        }
+        // Without ethtool the offload assertions would be silently skipped: say so instead of passing.
+        Skip.If(features.ExitCode != 0, "ethtool is not installed (./test.sh installs it)");
+        Assert.True(features.Stdout.Contains("tx-checksumming: off", StringComparison.Ordinal), features.Stdout);
+        // The summary line may stay "on" for feature bits newer than the legacy ioctl (tx-tcp-accecn-segmentation).
+        Assert.Contains("tx-tcp-segmentation: off", features.Stdout);
+        Assert.Contains("tx-tcp6-segmentation: off", features.Stdout);
     }
 
     [SkippableFact]
