@@ -71,6 +71,15 @@ internal sealed class ApiServerConnection(k8s.Kubernetes client, KubernetesStore
         };
     }
 
+    /// <summary>
+    /// The store exception for a failed create of a namespaced object. 404 on a create means the namespace does not
+    /// exist (the server's NamespaceLifecycle admission), which for meshnet's own objects means it is not installed.
+    /// </summary>
+    public static StoreException CreateError(HttpStatusCode status, string body, string what, string @namespace) =>
+        status == HttpStatusCode.NotFound
+            ? new NotFoundException($"{what}: namespace {@namespace} does not exist; install meshnet's manifests first (kubectl apply -k deploy/kustomize/base)")
+            : Error(status, body, what);
+
     private static string? StatusMessage(string body)
     {
         try

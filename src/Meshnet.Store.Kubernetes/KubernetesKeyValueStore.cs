@@ -224,7 +224,7 @@ internal sealed class KubernetesKeyValueStore : IKeyValueStore
         var (status, text) = await _api.SendAsync(HttpMethod.Post, CollectionPath, body, ApiServerConnection.Json, ct);
         if (!ApiServerConnection.IsSuccess(status) && status != HttpStatusCode.Conflict)
         {
-            throw ApiServerConnection.Error(status, text, $"create {What}");
+            throw ApiServerConnection.CreateError(status, text, $"create {What}", _namespace);
         }
     }
 

@@ -66,7 +66,7 @@ public sealed class KubernetesTlsSecrets
 
             if (status != HttpStatusCode.Conflict)
             {
-                throw ApiServerConnection.Error(status, body, $"create {what}");
+                throw ApiServerConnection.CreateError(status, body, $"create {what}", @namespace);
             }
         }
 

@@ -15,7 +15,7 @@ public sealed class KubernetesTopologyStoreTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await FakeApiServer.StartAsync(bookmarkInterval: TimeSpan.FromMilliseconds(100));
+        _server = await FakeApiServer.StartAsync(bookmarkInterval: TimeSpan.FromMilliseconds(100), namespaces: ["lab1", "lab2", "kne"]);
         _store = await KubernetesTopologyStore.ConnectAsync(_server.ClientConfiguration());
         _other = await KubernetesTopologyStore.ConnectAsync(_server.ClientConfiguration());
     }

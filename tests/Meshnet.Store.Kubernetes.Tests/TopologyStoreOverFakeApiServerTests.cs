@@ -10,7 +10,7 @@ public sealed class TopologyStoreOverFakeApiServerTests : TopologyStoreContract
 
     public override async Task InitializeAsync()
     {
-        _server = await FakeApiServer.StartAsync();
+        _server = await FakeApiServer.StartAsync(namespaces: [Ns1, Ns2]);
         await base.InitializeAsync();
     }
 

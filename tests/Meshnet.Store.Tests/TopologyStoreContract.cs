@@ -15,6 +15,14 @@ public abstract class TopologyStoreContract : IAsyncLifetime
 
     protected ITopologyStore Store { get; private set; } = null!;
 
+    /// <summary>
+    /// The two namespaces the contract writes in. A shared store (a real cluster) gives namespaces of the test run's
+    /// own; the contract only ever looks at these two, so other users' objects and writes never disturb it.
+    /// </summary>
+    protected virtual string Ns1 => "lab1";
+
+    protected virtual string Ns2 => "lab2";
+
     /// <summary>Opens another instance over the same backing store as every other call in this test.</summary>
     protected abstract Task<ITopologyStore> OpenInstanceAsync();
 
@@ -38,20 +46,26 @@ public abstract class TopologyStoreContract : IAsyncLifetime
         return store;
     }
 
-    protected static Topology Topo(string name, string ns = "lab1", int uid = 1, string peer = "r2") => new()
+    protected Topology Topo(string name, string? ns = null, int uid = 1, string peer = "r2") => new()
     {
-        Namespace = ns,
+        Namespace = ns ?? Ns1,
         Name = name,
         Labels = new Dictionary<string, string> { ["lab"] = "test" },
         Spec = new TopologySpec { Links = [new Link { Uid = uid, PeerPod = peer, LocalIntf = "eth1", PeerIntf = "eth1" }] },
     };
 
-    protected static async Task<List<TopologyEvent>> TakeAsync(IAsyncEnumerable<TopologyEvent> watch, int count)
+    /// <summary>The first <paramref name="count"/> events of the contract's own namespaces (others are skipped).</summary>
+    protected async Task<List<TopologyEvent>> TakeAsync(IAsyncEnumerable<TopologyEvent> watch, int count)
     {
         using var timeout = new CancellationTokenSource(WatchTimeout);
         var events = new List<TopologyEvent>();
         await foreach (var e in watch.WithCancellation(timeout.Token))
         {
+            if (e.Object.Namespace != Ns1 && e.Object.Namespace != Ns2)
+            {
+                continue;
+            }
+
             events.Add(e);
             if (events.Count == count)
             {
@@ -65,7 +79,7 @@ public abstract class TopologyStoreContract : IAsyncLifetime
     [Fact]
     public async Task GetAsync_Missing_ReturnsNull()
     {
-        Assert.Null(await Store.GetAsync(new PodKey("lab1", "nope")));
+        Assert.Null(await Store.GetAsync(new PodKey(Ns1, "nope")));
     }
 
     [Fact]
@@ -110,9 +124,12 @@ public abstract class TopologyStoreContract : IAsyncLifetime
         var before = await Store.ListAsync();
 
         var second = await Store.ApplyAsync(Topo("r1"));
+        await Store.ApplyAsync(Topo("marker"));
 
         Assert.Equal(first, second);
-        Assert.Equal(before.Revision, (await Store.ListAsync()).Revision);
+        // No write happened: the first change after the list is the marker's. (Revisions alone cannot show it on a
+        // shared store, where other writers move them.)
+        Assert.Equal("marker", Assert.Single(await TakeAsync(Store.WatchAsync(Ns1, before.Revision, default), 1)).Object.Name);
     }
 
     [Fact]
@@ -187,28 +204,31 @@ public abstract class TopologyStoreContract : IAsyncLifetime
     {
         await Store.ApplyAsync(Topo("r1"));
 
-        Assert.True(await Store.DeleteAsync(new PodKey("lab1", "r1")));
-        Assert.Null(await Store.GetAsync(new PodKey("lab1", "r1")));
+        Assert.True(await Store.DeleteAsync(new PodKey(Ns1, "r1")));
+        Assert.Null(await Store.GetAsync(new PodKey(Ns1, "r1")));
     }
 
     [Fact]
     public async Task DeleteAsync_Missing_ReturnsFalse()
     {
-        Assert.False(await Store.DeleteAsync(new PodKey("lab1", "r1")));
+        Assert.False(await Store.DeleteAsync(new PodKey(Ns1, "r1")));
     }
 
     [Fact]
     public async Task ListAsync_Namespace_ReturnsOnlyThatNamespaceAtCurrentRevision()
     {
         await Store.ApplyAsync(Topo("r1"));
-        await Store.ApplyAsync(Topo("r2", ns: "lab2"));
+        await Store.ApplyAsync(Topo("r2", ns: Ns2));
         var last = await Store.ApplyAsync(Topo("r3"));
 
-        var list = await Store.ListAsync("lab1");
+        var list = await Store.ListAsync(Ns1);
+        await Store.ApplyAsync(Topo("r4"));
 
         Assert.Equal(["r1", "r3"], list.Items.Select(t => t.Name));
-        Assert.Equal(long.Parse(last.ResourceVersion!, System.Globalization.CultureInfo.InvariantCulture), list.Revision);
-        Assert.Equal(3, (await Store.ListAsync()).Items.Count);
+        Assert.True(list.Revision >= long.Parse(last.ResourceVersion!, System.Globalization.CultureInfo.InvariantCulture));
+        // Current: a watch from the list's revision starts after everything listed (r3 is not replayed).
+        Assert.Equal("r4", Assert.Single(await TakeAsync(Store.WatchAsync(Ns1, list.Revision, default), 1)).Object.Name);
+        Assert.Equal(4, (await Store.ListAsync()).Items.Count(t => t.Namespace == Ns1 || t.Namespace == Ns2));
     }
 
     [Fact]
@@ -241,12 +261,12 @@ public abstract class TopologyStoreContract : IAsyncLifetime
     public async Task WatchAsync_Namespace_SkipsOtherNamespaces()
     {
         var start = (await Store.ListAsync()).Revision;
-        await Store.ApplyAsync(Topo("r1", ns: "lab2"));
-        await Store.ApplyAsync(Topo("r2", ns: "lab1"));
+        await Store.ApplyAsync(Topo("r1", ns: Ns2));
+        await Store.ApplyAsync(Topo("r2", ns: Ns1));
 
-        var e = Assert.Single(await TakeAsync(Store.WatchAsync("lab1", start, default), 1));
+        var e = Assert.Single(await TakeAsync(Store.WatchAsync(Ns1, start, default), 1));
 
-        Assert.Equal(new PodKey("lab1", "r2"), e.Object.Key);
+        Assert.Equal(new PodKey(Ns1, "r2"), e.Object.Key);
     }
 
     // Skippable: a real API server cannot be told to compact its history on demand (ForgetHistoryAsync skips there).

@@ -133,6 +133,7 @@ public sealed class KneTopologyTests
             ["spec"] = links is null ? new JsonObject() : new JsonObject { ["links"] = links },
             ["status"] = new JsonObject { ["skipped"] = null, ["src_ip"] = "", ["net_ns"] = "" },
         };
+        node.Server.CreateNamespace(Lab); // KNE creates the lab's namespace before anything in it
         using var http = new HttpClient();
         using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         using var reply = await http.PostAsync(new Uri(node.Server.BaseAddress, $"apis/{CustomResources.ApiVersion}/namespaces/{Lab}/{CustomResources.TopologyPlural}"), content);

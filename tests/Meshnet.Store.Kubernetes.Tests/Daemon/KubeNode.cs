@@ -57,6 +57,8 @@ internal sealed class KubeNode : IAsyncDisposable
     {
         var owns = server is null;
         server ??= await FakeApiServer.StartAsync(bookmarkInterval: TimeSpan.FromMilliseconds(200));
+        // What deploy/ creates for the daemon's own objects (the CA Secret, the VNI ConfigMap).
+        server.CreateNamespace(KubernetesKeyValueStore.DefaultNamespace);
         var node = new KubeNode(server, owns, daemonApi ?? server.BaseAddress);
         try
         {
@@ -77,6 +79,7 @@ internal sealed class KubeNode : IAsyncDisposable
     /// <summary>A new pod sandbox: a fresh namespace and container id.</summary>
     public PodSandbox NewPod(string name, string @namespace = "default")
     {
+        Server.CreateNamespace(@namespace);
         var ns = $"mn-kp-{_id}-{_netns.Count}";
         Cmd.Run("ip", "netns", "add", ns).EnsureSuccess();
         _netns.Add(ns);
@@ -85,8 +88,11 @@ internal sealed class KubeNode : IAsyncDisposable
 
     public static string NsName(PodSandbox pod) => Path.GetFileName(pod.NetNs);
 
-    public Task ApplyAsync(string yaml, string @namespace = "default") =>
-        Task.WhenAll(TopologyParser.ParseYaml(yaml, @namespace).Select(t => Kubectl.ApplyAsync(t)));
+    public Task ApplyAsync(string yaml, string @namespace = "default")
+    {
+        Server.CreateNamespace(@namespace);
+        return Task.WhenAll(TopologyParser.ParseYaml(yaml, @namespace).Select(t => Kubectl.ApplyAsync(t)));
+    }
 
     /// <summary>The Topology as the store reads it back.</summary>
     public async Task<Topology> GetAsync(string name, string @namespace = "default") =>
@@ -134,7 +140,7 @@ internal sealed class KubeNode : IAsyncDisposable
         }
     }
 
-    private static string Kubeconfig(Uri api) => $"""
+    public static string Kubeconfig(Uri api) => $"""
         apiVersion: v1
         kind: Config
         clusters:

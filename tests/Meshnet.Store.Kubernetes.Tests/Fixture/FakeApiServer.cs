@@ -19,7 +19,10 @@ namespace Meshnet.Store.Kubernetes.Tests.Fixture;
 /// GWireKObjs (namespaced, with status subresources), core/v1 Events, Secrets, ConfigMaps, Namespaces and CRDs, with the semantics the
 /// store relies on (see <see cref="ApiObjectStore"/>): resourceVersions from one counter, 409 on stale writes, spec
 /// and status written separately, watch streams with bookmarks, 410 for compacted revisions, 404. It counts the
-/// requests it serves per verb and resource so tests and benchmarks can tell how chatty a client is.
+/// requests it serves per verb and resource so tests and benchmarks can tell how chatty a client is. Like a real
+/// cluster it starts with the namespaces default, kube-system, kube-public and kube-node-lease, and refuses to create
+/// an object in a namespace that does not exist (the NamespaceLifecycle admission plugin): a test that needs another
+/// namespace creates it, as an operator would.
 /// </summary>
 public sealed class FakeApiServer : IAsyncDisposable
 {
@@ -41,9 +44,17 @@ public sealed class FakeApiServer : IAsyncDisposable
     private readonly ITimer _bookmarks;
     private readonly CancellationTokenSource _stopping = new();
 
-    private FakeApiServer(int historyLimit, TimeSpan bookmarkInterval)
+    /// <summary>The namespaces every cluster has from the start.</summary>
+    private static readonly string[] InitialNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+    private FakeApiServer(int historyLimit, TimeSpan bookmarkInterval, IEnumerable<string> namespaces)
     {
         _store = new ApiObjectStore(historyLimit, initialRevision: 1000);
+        foreach (var ns in InitialNamespaces.Concat(namespaces).Distinct(StringComparer.Ordinal))
+        {
+            CreateNamespace(ns);
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
@@ -63,9 +74,10 @@ public sealed class FakeApiServer : IAsyncDisposable
 
     public int TotalRequests => _requests.Values.Sum();
 
-    public static async Task<FakeApiServer> StartAsync(int historyLimit = 10_000, TimeSpan? bookmarkInterval = null)
+    /// <summary>Starts a server; <paramref name="namespaces"/> exist from the start, next to the ones every cluster has.</summary>
+    public static async Task<FakeApiServer> StartAsync(int historyLimit = 10_000, TimeSpan? bookmarkInterval = null, IEnumerable<string>? namespaces = null)
     {
-        var server = new FakeApiServer(historyLimit, bookmarkInterval ?? TimeSpan.FromSeconds(1));
+        var server = new FakeApiServer(historyLimit, bookmarkInterval ?? TimeSpan.FromSeconds(1), namespaces ?? []);
         await server._app.StartAsync();
         var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
@@ -74,6 +86,18 @@ public sealed class FakeApiServer : IAsyncDisposable
 
     /// <summary>A client configuration for this server (plain HTTP, no credentials).</summary>
     public KubernetesClientConfiguration ClientConfiguration() => new() { Host = BaseAddress.AbsoluteUri };
+
+    /// <summary>Creates a namespace unless it exists, as <c>kubectl create namespace</c> would.</summary>
+    public void CreateNamespace(string name)
+    {
+        try
+        {
+            _store.Create(Namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } }, TimeProvider.System);
+        }
+        catch (ApiError e) when (e.Code == 409)
+        {
+        }
+    }
 
     /// <summary>Forgets the change history: watches from any revision before now get 410 Gone.</summary>
     public void Compact() => _store.Compact();
@@ -218,10 +242,34 @@ public sealed class FakeApiServer : IAsyncDisposable
             case "POST":
                 Count("POST", resource, false);
                 var body = await ReadObjectAsync(context);
+                Admit(@namespace, body);
                 await WriteJsonAsync(context, 201, _store.Create(resource, @namespace, body, TimeProvider.System));
                 break;
             default:
                 throw new ApiError(405, "MethodNotAllowed", context.Request.Method);
+        }
+    }
+
+    /// <summary>What the real server checks before creating a namespaced object (NamespaceLifecycle and the REST handler).</summary>
+    private void Admit(string? @namespace, JsonObject body)
+    {
+        if (@namespace is null)
+        {
+            return;
+        }
+
+        if (body["metadata"]?["namespace"] is JsonValue given && (string?)given is { Length: > 0 } named && named != @namespace)
+        {
+            throw new ApiError(400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request");
+        }
+
+        try
+        {
+            _store.Get(Namespaces, null, @namespace);
+        }
+        catch (ApiError e) when (e.Code == 404)
+        {
+            throw new ApiError(404, "NotFound", $"namespaces \"{@namespace}\" not found");
         }
     }
 

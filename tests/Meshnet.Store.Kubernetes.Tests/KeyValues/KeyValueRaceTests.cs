@@ -12,7 +12,7 @@ public sealed class KeyValueRaceTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await FakeApiServer.StartAsync();
+        _server = await FakeApiServer.StartAsync(namespaces: [KubernetesKeyValueStore.DefaultNamespace]);
         _nodeA = await KeyValueClients.ConnectAsync(_server);
         _nodeB = await KeyValueClients.ConnectAsync(_server);
     }

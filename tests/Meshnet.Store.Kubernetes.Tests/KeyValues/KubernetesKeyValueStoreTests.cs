@@ -15,7 +15,7 @@ public sealed class KubernetesKeyValueStoreTests : Meshnet.Store.Tests.KeyValueS
 
     public async Task InitializeAsync()
     {
-        _server = await FakeApiServer.StartAsync();
+        _server = await FakeApiServer.StartAsync(namespaces: [Ns]);
         _store = await KeyValueClients.ConnectAsync(_server);
     }
 
@@ -23,6 +23,17 @@ public sealed class KubernetesKeyValueStoreTests : Meshnet.Store.Tests.KeyValueS
     {
         await _store.DisposeAsync();
         await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task PutAsync_NamespaceMissing_SaysMeshnetIsNotInstalled()
+    {
+        await using var bare = await FakeApiServer.StartAsync();
+        await using var store = await KeyValueClients.ConnectAsync(bare);
+
+        var e = await Assert.ThrowsAsync<NotFoundException>(() => store.KeyValues.PutAsync("k", "v"));
+
+        Assert.Contains($"namespace {Ns} does not exist", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

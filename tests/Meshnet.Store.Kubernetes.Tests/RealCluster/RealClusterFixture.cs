@@ -100,9 +100,34 @@ public sealed class RealClusterFixture : IAsyncLifetime, IDisposable
             await _client.CoreV1.DeleteNamespaceAsync(ns);
         }
 
+        // Namespace deletion finishes asynchronously (finalizers empty it first); wait, so that the next run does not
+        // meet "namespace is being terminated" and the cluster is left as found when the run ends.
+        await WaitUntilGoneAsync(_createdNamespaces, name => _client.CoreV1.ReadNamespaceAsync(name));
+
         foreach (var crd in _createdCrds)
         {
             await _client.ApiextensionsV1.DeleteCustomResourceDefinitionAsync(crd);
+        }
+    }
+
+    private static async Task WaitUntilGoneAsync(IEnumerable<string> names, Func<string, Task> read)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        foreach (var name in names)
+        {
+            while (DateTime.UtcNow < deadline)
+            {
+                try
+                {
+                    await read(name);
+                }
+                catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+                {
+                    break;
+                }
+
+                await Task.Delay(500);
+            }
         }
     }
 

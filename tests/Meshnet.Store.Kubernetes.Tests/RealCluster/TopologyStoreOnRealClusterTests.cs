@@ -5,25 +5,23 @@ namespace Meshnet.Store.Kubernetes.Tests.RealCluster;
 
 /// <summary>
 /// The whole store contract against the real API server of MESHNET_TEST_KUBECONFIG (compiled only when that is set
-/// at build time, since the contract's facts cannot skip). The contract uses namespaces lab1 and lab2: they are
-/// created when missing and emptied of Topologies before each test. Two facts depend on what a shared etcd cannot
-/// promise: list revisions are cluster-wide (other writers, e.g. node leases, can move them between two calls), and
-/// an API server cannot be told to compact its history, so ForgetHistory skips.
+/// at build time, since the contract's facts cannot skip). It writes only in two namespaces of this run's own
+/// (created here, deleted at the end of the run) and looks only at those, so other users of the cluster neither
+/// disturb it nor are disturbed. An API server cannot be told to compact its history, so ForgetHistory skips.
 /// </summary>
 [Collection(RealClusterCollection.Name)]
 public sealed class TopologyStoreOnRealClusterTests(RealClusterFixture cluster) : TopologyStoreContract
 {
-    private static readonly string[] ContractNamespaces = ["lab1", "lab2"];
+    protected override string Ns1 => $"{cluster.Namespace}-a";
+
+    protected override string Ns2 => $"{cluster.Namespace}-b";
 
     public override async Task InitializeAsync()
     {
-        foreach (var ns in ContractNamespaces)
-        {
-            await cluster.EnsureNamespaceAsync(ns);
-        }
-
+        await cluster.EnsureNamespaceAsync(Ns1);
+        await cluster.EnsureNamespaceAsync(Ns2);
         await base.InitializeAsync();
-        foreach (var ns in ContractNamespaces)
+        foreach (var ns in new[] { Ns1, Ns2 })
         {
             foreach (var t in (await Store.ListAsync(ns)).Items)
             {

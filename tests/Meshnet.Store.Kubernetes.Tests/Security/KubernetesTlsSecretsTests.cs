@@ -17,7 +17,7 @@ public sealed class KubernetesTlsSecretsTests : IAsyncLifetime
 
     private FakeApiServer _server = null!;
 
-    public async Task InitializeAsync() => _server = await FakeApiServer.StartAsync();
+    public async Task InitializeAsync() => _server = await FakeApiServer.StartAsync(namespaces: [Namespace]);
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
@@ -34,6 +34,18 @@ public sealed class KubernetesTlsSecretsTests : IAsyncLifetime
         Assert.Equal("kubernetes.io/tls", (string?)stored["type"]);
         Assert.Equal(candidate.CertificatePem, Decode(stored, "tls.crt"));
         Assert.Equal(candidate.KeyPem, Decode(stored, "tls.key"));
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_NamespaceMissing_SaysMeshnetIsNotInstalled()
+    {
+        await using var bare = await FakeApiServer.StartAsync();
+        await using var store = await KubernetesTopologyStore.ConnectAsync(bare.ClientConfiguration());
+
+        var e = await Assert.ThrowsAsync<NotFoundException>(() => store.TlsSecrets.GetOrCreateAsync(Namespace, Name, NewPair));
+
+        Assert.Contains("namespace meshnet does not exist", e.Message, StringComparison.Ordinal);
+        Assert.Contains("kubectl apply -k deploy/kustomize/base", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
