@@ -66,5 +66,10 @@ public static class Cmd
 
     public static bool IsRoot => Environment.UserName == "root";
 
+    /// <summary>The program is on PATH.</summary>
+    public static bool Exists(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Any(dir => File.Exists(Path.Combine(dir, program)));
+
     public const string NotRoot = "needs root: creates network namespaces";
 }

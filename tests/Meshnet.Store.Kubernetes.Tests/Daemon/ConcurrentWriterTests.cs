@@ -109,7 +109,7 @@ public sealed class ConcurrentWriterTests : IAsyncLifetime
         {
             await KubeNode.WaitForAsync(() => node.GetAsync(pod.Name).Result.Status.Links.SingleOrDefault()?.State == LinkState.Up, $"{pod.Name}'s link is up in status");
             var status = (await node.GetAsync(pod.Name)).Status;
-            Assert.Equal((pod.NetNs, pod.ContainerId, KubeNode.NodeIp, KubeNode.NodeName), (status.NetNs, status.ContainerId, status.SrcIp, status.NodeName));
+            Assert.Equal((pod.NetNs, pod.ContainerId, KubeNode.NodeIp, node.NodeName), (status.NetNs, status.ContainerId, status.SrcIp, status.NodeName));
             Assert.Equal("", status.PlumbingError ?? "");
         }
     }

@@ -196,6 +196,15 @@ public sealed class FakeApiServer : IAsyncDisposable
 
     private Task RouteAsync(HttpContext context, string[] p) => p switch
     {
+        ["api"] => WriteJsonAsync(context, 200, new JsonObject { ["kind"] = "APIVersions", ["versions"] = new JsonArray("v1"), ["serverAddressByClientCIDRs"] = new JsonArray() }),
+        ["apis"] => WriteJsonAsync(context, 200, GroupDiscovery()),
+        ["api", "v1"] => WriteJsonAsync(context, 200, CoreDiscovery()),
+        ["apis", "apiextensions.k8s.io", "v1"] => WriteJsonAsync(context, 200, new JsonObject
+        {
+            ["kind"] = "APIResourceList",
+            ["groupVersion"] = "apiextensions.k8s.io/v1",
+            ["resources"] = new JsonArray(Resource("customresourcedefinitions", "CustomResourceDefinition", false, "crd")),
+        }),
         ["apis", CustomResources.Group, CustomResources.Version] => WriteJsonAsync(context, 200, Discovery()),
         ["apis", CustomResources.Group, CustomResources.Version, var plural] when CustomKinds.TryGetValue(plural, out var r) =>
             CollectionAsync(context, r, null),
@@ -243,12 +252,30 @@ public sealed class FakeApiServer : IAsyncDisposable
                 Count("POST", resource, false);
                 var body = await ReadObjectAsync(context);
                 Admit(@namespace, body);
-                await WriteJsonAsync(context, 201, _store.Create(resource, @namespace, body, TimeProvider.System));
+                var created = _store.Create(resource, @namespace, body, TimeProvider.System);
+                await WriteJsonAsync(context, 201, resource == Crds ? Establish(created) : created);
                 break;
             default:
                 throw new ApiError(405, "MethodNotAllowed", context.Request.Method);
         }
     }
+
+    /// <summary>
+    /// What the apiextensions controllers do with a new CRD: accept its names and mark it Established (it then serves
+    /// its resources; this server serves meshnet's from the start).
+    /// </summary>
+    private JsonObject Establish(JsonObject crd) =>
+        _store.Update(Crds, null, (string)crd["metadata"]!["name"]!, status: true, requireVersion: false, current =>
+        {
+            current["status"] = new JsonObject
+            {
+                ["conditions"] = new JsonArray(
+                    new JsonObject { ["type"] = "NamesAccepted", ["status"] = "True", ["reason"] = "NoConflicts" },
+                    new JsonObject { ["type"] = "Established", ["status"] = "True", ["reason"] = "InitialNamesAccepted" }),
+                ["acceptedNames"] = current["spec"]?["names"]?.DeepClone(),
+            };
+            return current;
+        });
 
     /// <summary>What the real server checks before creating a namespaced object (NamespaceLifecycle and the REST handler).</summary>
     private void Admit(string? @namespace, JsonObject body)
@@ -372,6 +399,45 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The API groups, as <c>kubectl</c> discovers them (the legacy, unaggregated form).</summary>
+    private static JsonObject GroupDiscovery()
+    {
+        static JsonObject Group(string name, string version) => new()
+        {
+            ["name"] = name,
+            ["versions"] = new JsonArray(new JsonObject { ["groupVersion"] = $"{name}/{version}", ["version"] = version }),
+            ["preferredVersion"] = new JsonObject { ["groupVersion"] = $"{name}/{version}", ["version"] = version },
+        };
+
+        return new JsonObject
+        {
+            ["kind"] = "APIGroupList",
+            ["apiVersion"] = "v1",
+            ["groups"] = new JsonArray(Group(CustomResources.Group, CustomResources.Version), Group("apiextensions.k8s.io", "v1")),
+        };
+    }
+
+    private static JsonObject Resource(string name, string kind, bool namespaced, params string[] shortNames) => new()
+    {
+        ["name"] = name,
+        ["singularName"] = kind.ToLowerInvariant(),
+        ["namespaced"] = namespaced,
+        ["kind"] = kind,
+        ["verbs"] = new JsonArray("create", "delete", "get", "list", "patch", "update", "watch"),
+        ["shortNames"] = new JsonArray([.. shortNames.Select(n => (JsonNode)n)]),
+    };
+
+    private static JsonObject CoreDiscovery() => new()
+    {
+        ["kind"] = "APIResourceList",
+        ["groupVersion"] = "v1",
+        ["resources"] = new JsonArray(
+            Resource("namespaces", "Namespace", false, "ns"),
+            Resource("events", "Event", true, "ev"),
+            Resource("secrets", "Secret", true),
+            Resource("configmaps", "ConfigMap", true, "cm")),
+    };
+
     private static JsonObject Discovery() => new()
     {
         ["kind"] = "APIResourceList",
@@ -379,8 +445,10 @@ public sealed class FakeApiServer : IAsyncDisposable
         ["groupVersion"] = CustomResources.ApiVersion,
         ["resources"] = new JsonArray([.. CustomKinds.Keys.SelectMany(plural => new JsonNode[]
         {
-            new JsonObject { ["name"] = plural, ["namespaced"] = true, ["kind"] = plural == CustomResources.TopologyPlural ? CustomResources.TopologyKind : CustomResources.GWireKObjKind },
-            new JsonObject { ["name"] = plural + "/status", ["namespaced"] = true },
+            plural == CustomResources.TopologyPlural
+                ? Resource(plural, CustomResources.TopologyKind, true, "topo")
+                : Resource(plural, CustomResources.GWireKObjKind, true),
+            new JsonObject { ["name"] = plural + "/status", ["namespaced"] = true, ["kind"] = plural == CustomResources.TopologyPlural ? CustomResources.TopologyKind : CustomResources.GWireKObjKind, ["verbs"] = new JsonArray("get", "patch", "update") },
         })]),
     };
 
