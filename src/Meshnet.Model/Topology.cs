@@ -121,6 +121,13 @@ public sealed partial record TopologyStatus
     /// <summary>Per-link state (additive field), one entry per declared link uid.</summary>
     public IReadOnlyList<LinkStatus> Links { get; init; } = [];
 
+    /// <summary>
+    /// Links up out of links declared, e.g. "2/3" (additive field, derived from <see cref="Links"/>, never read
+    /// back): what <c>kubectl get topo</c>'s Links column shows, since a printer column can show one value but not
+    /// count a list. Null while the pod has no link status.
+    /// </summary>
+    public string? LinksUp => Links.Count == 0 ? null : $"{Links.Count(l => l.State == LinkState.Up)}/{Links.Count}";
+
     [JsonIgnore]
     public bool IsAlive => !string.IsNullOrEmpty(SrcIp) && !string.IsNullOrEmpty(NetNs);
 }

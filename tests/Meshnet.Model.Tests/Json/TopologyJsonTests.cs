@@ -52,6 +52,26 @@ public class TopologyJsonTests
     }
 
     [Fact]
+    public void SerializeStatus_LinkStates_WritesLinksUpOutOfDeclared()
+    {
+        var status = new TopologyStatus
+        {
+            Links = [new LinkStatus { Uid = 0, State = LinkState.Up }, new LinkStatus { Uid = 1, State = LinkState.Pending }, new LinkStatus { Uid = 2, State = LinkState.Up }],
+        };
+
+        Assert.Contains("\"links_up\":\"2/3\"", TopologyJson.SerializeStatus(status), StringComparison.Ordinal);
+        Assert.DoesNotContain("links_up", TopologyJson.SerializeStatus(new TopologyStatus()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DeserializeStatus_StaleLinksUp_IsDerivedFromLinksInstead()
+    {
+        var status = TopologyJson.DeserializeStatus("""{"links_up":"9/9","links":[{"uid":0,"state":"Pending"}]}""");
+
+        Assert.Equal("0/1", status.LinksUp);
+    }
+
+    [Fact]
     public void SerializeList_Topologies_IsKindList()
     {
         Assert.Contains("\"kind\":\"List\"", TopologyJson.SerializeList([Sample]), StringComparison.Ordinal);

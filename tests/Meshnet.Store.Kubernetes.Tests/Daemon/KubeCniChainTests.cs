@@ -57,6 +57,7 @@ public abstract class KubeCniChainContract
         Assert.Equal(r1.ContainerId, (string?)status["container_id"]);
         Assert.Equal("", (string?)status["plumbing_error"] ?? "");
         await KubeNode.WaitForAsync(() => node.GetAsync("r1").Result.Status.Links.SingleOrDefault()?.State == LinkState.Up, "r1's link is up in status");
+        Assert.Equal("1/1", (string?)(await node.RawStatusAsync("r1"))["links_up"]);
     }
 
     [SkippableFact]
