@@ -11,6 +11,9 @@ internal sealed record DaemonOptions
     /// <summary>The node's address (HOST_IP): recorded as each local pod's <c>src_ip</c>, and the VXLAN source.</summary>
     public required string NodeIp { get; init; }
 
+    /// <summary>The underlay interface VXLAN tunnels leave by (HOST_INTF); null: the one holding <see cref="NodeIp"/>.</summary>
+    public string? NodeIntf { get; init; }
+
     public string CniConfDir { get; init; } = "/etc/cni/net.d";
 
     public string CniBinDir { get; init; } = "/opt/cni/bin";

@@ -18,7 +18,8 @@ internal static class Program
     {
         var store = new Option<string>("--store") { Description = "sqlite:PATH or kubernetes", Required = true };
         var node = new Option<string?>("--node") { Description = "This node's name (default: $NODE_NAME, else the host name)" };
-        var nodeIp = new Option<string?>("--node-ip") { Description = "This node's address (default: $HOST_IP, else the address of the default route's interface)" };
+        var nodeIp = new Option<string?>("--node-ip") { Description = "This node's address (default: $HOST_IP, else the address of --node-intf, else of the default route's interface)" };
+        var nodeIntf = new Option<string?>("--node-intf") { Description = "Underlay interface VXLAN tunnels leave by (default: $HOST_INTF, else the one holding the node's address)" };
         var confDir = new Option<string>("--cni-conf-dir") { DefaultValueFactory = _ => "/etc/cni/net.d" };
         var binDir = new Option<string>("--cni-bin-dir") { DefaultValueFactory = _ => "/opt/cni/bin" };
         var socket = new Option<string>("--socket") { DefaultValueFactory = _ => Protocol.DaemonChannel.DefaultSocketPath, Description = "Unix socket for the plugin" };
@@ -28,23 +29,61 @@ internal static class Program
         var noCni = new Option<bool>("--no-cni-config") { Description = "Do not install the plugin or write the conflist" };
         var grpcPort = new Option<int?>("--grpc-port") { Description = "Node-to-node API port, mutual TLS (default: $GRPC_PORT, else 51111; 0: off)" };
         var pkiDir = new Option<string?>("--pki-dir") { Description = "Cluster CA and node certificate directory (default: beside the SQLite file, else /run/meshnet/pki)" };
-        var root = new RootCommand("meshnetd: the meshnet node daemon") { store, node, nodeIp, confDir, binDir, socket, stateDir, healthPort, nodeNetNs, noCni, grpcPort, pkiDir };
-        root.SetAction((parse, ct) => RunAsync(new DaemonOptions
+        var root = new RootCommand("meshnetd: the meshnet node daemon") { store, node, nodeIp, nodeIntf, confDir, binDir, socket, stateDir, healthPort, nodeNetNs, noCni, grpcPort, pkiDir };
+        root.SetAction((parse, ct) =>
+        {
+            var underlay = parse.GetValue(nodeIntf) ?? Env("HOST_INTF");
+            var nodeNs = parse.GetValue(nodeNetNs) is { Length: > 0 } ns ? Netlink.NetNs.PathOf(ns) : "";
+            string address;
+            try
+            {
+                CheckInterNodeLinkType(Env("INTER_NODE_LINK_TYPE"));
+                address = parse.GetValue(nodeIp) ?? Env("HOST_IP") ?? NodeAddress.Detect(underlay, nodeNs);
+            }
+            catch (Exception e) when (e is InvalidOperationException or Netlink.NetlinkException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return Task.FromResult(2);
+            }
+
+            return RunAsync(Options(parse, address, underlay, nodeNs), ct);
+        });
+        return root.Parse(args).InvokeAsync();
+
+        DaemonOptions Options(ParseResult parse, string address, string? underlay, string nodeNs) => new()
         {
             Store = parse.GetValue(store)!,
             NodeName = parse.GetValue(node) ?? Env("NODE_NAME") ?? Environment.MachineName,
-            NodeIp = parse.GetValue(nodeIp) ?? Env("HOST_IP") ?? NodeAddress.Detect(),
+            NodeIp = address,
+            NodeIntf = underlay,
             CniConfDir = parse.GetValue(confDir)!,
             CniBinDir = parse.GetValue(binDir)!,
             Socket = parse.GetValue(socket)!,
             StateDir = parse.GetValue(stateDir)!,
             HealthPort = parse.GetValue(healthPort),
-            NodeNetNs = parse.GetValue(nodeNetNs) is { Length: > 0 } ns ? Netlink.NetNs.PathOf(ns) : "",
+            NodeNetNs = nodeNs,
             ManageCniConfig = !parse.GetValue(noCni),
             GrpcPort = parse.GetValue(grpcPort) ?? (int.TryParse(Env("GRPC_PORT"), out var p) ? p : NodeApiHosting.DefaultPort),
             PkiDir = parse.GetValue(pkiDir) ?? DefaultPkiDir(parse.GetValue(store)!),
-        }, ct));
-        return root.Parse(args).InvokeAsync();
+        };
+    }
+
+    /// <summary>
+    /// INTER_NODE_LINK_TYPE as DESIGN.md names it: VXLAN (the default) or GRPC. This build plumbs cross-node links as
+    /// VXLAN only, so GRPC is refused at start rather than silently replaced by VXLAN on an underlay that may drop it.
+    /// </summary>
+    internal static void CheckInterNodeLinkType(string? value)
+    {
+        switch (value?.ToUpperInvariant())
+        {
+            case null or "" or "VXLAN":
+                return;
+            case "GRPC":
+                throw new InvalidOperationException(
+                    "INTER_NODE_LINK_TYPE=GRPC: gRPC wires between nodes are not implemented by this meshnetd; unset it (VXLAN is the default)");
+            default:
+                throw new InvalidOperationException($"INTER_NODE_LINK_TYPE=\"{value}\": must be VXLAN or GRPC");
+        }
     }
 
     /// <summary>Daemons sharing an SQLite store share its CA: the pki directory sits beside the database.</summary>
@@ -158,7 +197,7 @@ internal static class Program
             _ => null,
         };
         return keyValues is not null && System.Net.IPAddress.TryParse(options.NodeIp, out var address)
-            ? new CrossNodeOptions(address, new VniAllocator(keyValues))
+            ? new CrossNodeOptions(address, new VniAllocator(keyValues), options.NodeIntf)
             : null;
     }
 

@@ -138,11 +138,18 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
                     var node = views.Get(nodeNetNs);
                     var pod = views.Get(vx.End.NetNsPath);
                     var w = new LinkWork(link, [new EndWork(vx.End, pod)]) { Parent = node };
-                    if (node.LinkWithAddress(vx.Local) is not { } underlay)
+                    var underlay = vx.Device is null ? node.LinkWithAddress(vx.Local) : node.Link(vx.Device);
+                    if (underlay is null)
                     {
-                        w.Blocked = $"{vx.End.Pod}: vxlan {vx.End.Intf}: node address {vx.Local} is on no interface of the node";
+                        w.Blocked = vx.Device is null
+                            ? $"{vx.End.Pod}: vxlan {vx.End.Intf}: node address {vx.Local} is on no interface of the node"
+                            : $"{vx.End.Pod}: vxlan {vx.End.Intf}: underlay interface \"{vx.Device}\" (HOST_INTF) not found on the node";
                         return w;
                     }
+
+                    // Only a pinned underlay is given to the kernel (IFLA_VXLAN_LINK): it would clamp the MTU silently,
+                    // which the check below turns into a clear error first.
+                    w.ParentIndex = vx.Device is null ? 0 : underlay.Index;
 
                     if (vx.Mtu + PlannedVxlan.Overhead > underlay.Mtu)
                     {
@@ -257,6 +264,7 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
             Local = x.Local,
             Remote = x.Remote,
             Port = PlannedVxlan.Port,
+            ParentIndex = w.ParentIndex == 0 ? null : w.ParentIndex,
             Learning = false,
             Mtu = x.Mtu,
             HardwareAddr = x.End.Mac,

@@ -111,7 +111,7 @@ public static class LinkPlanner
         }
 
         var end = Endpoint(pod.Key, pod.Status.NetNs!, link.LocalIntf, link.LocalIp, link.LocalMac);
-        return new PlannedVxlan(pod.Namespace, link.Uid, link.EffectiveMtu, end, crossNode.NodeAddress, remote, vni);
+        return new PlannedVxlan(pod.Namespace, link.Uid, link.EffectiveMtu, end, crossNode.NodeAddress, remote, vni, crossNode.Device);
     }
 
     /// <summary>The end whose (pod, interface) sorts first owns the link: deterministic, no handshake.</summary>
@@ -155,8 +155,11 @@ public sealed record LinkPlan(IReadOnlyList<PlannedLink> Links, IReadOnlyList<Pe
     public IReadOnlyList<(string Namespace, int Uid)> NeedsVni { get; init; } = [];
 }
 
-/// <summary>What the planner needs to plan links to other nodes: this node's underlay address and the VNIs known so far.</summary>
-public sealed record CrossNodeContext(System.Net.IPAddress NodeAddress, Func<string, int, int?> VniOf);
+/// <summary>
+/// What the planner needs to plan links to other nodes: this node's underlay address, the VNIs known so far, and the
+/// underlay interface when one is pinned (HOST_INTF).
+/// </summary>
+public sealed record CrossNodeContext(System.Net.IPAddress NodeAddress, Func<string, int, int?> VniOf, string? Device = null);
 
 /// <summary>A declared link end that cannot be plumbed yet.</summary>
 public sealed record PendingLink(PodKey Pod, int Uid, string Intf, string Reason);

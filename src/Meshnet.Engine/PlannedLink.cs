@@ -41,8 +41,11 @@ public sealed record PlannedMacvlan(string Namespace, int Uid, int Mtu, Endpoint
 /// This node's end of a link to a pod on another node: a VXLAN device named like the pod's interface, created
 /// directly inside the pod's namespace with its UDP socket in the node's namespace (no move), pointing at the peer
 /// node. The peer node builds the other end the same way; both use the <see cref="Vni"/> allocated in the store.
+/// <see cref="Device"/> (HOST_INTF) pins the underlay interface the tunnel leaves by; null: the one holding
+/// <see cref="Local"/>.
 /// </summary>
-public sealed record PlannedVxlan(string Namespace, int Uid, int Mtu, EndpointSpec End, System.Net.IPAddress Local, System.Net.IPAddress Remote, int Vni)
+public sealed record PlannedVxlan(
+    string Namespace, int Uid, int Mtu, EndpointSpec End, System.Net.IPAddress Local, System.Net.IPAddress Remote, int Vni, string? Device = null)
     : PlannedLink(Namespace, Uid, Mtu)
 {
     /// <summary>IANA VXLAN port, as the original meshnet uses.</summary>

@@ -21,7 +21,7 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
             RemoveDroppedInterfaces(pod);
         }
 
-        var context = crossNode is null ? null : new CrossNodeContext(crossNode.NodeAddress, crossNode.Vnis.Known);
+        var context = crossNode is null ? null : new CrossNodeContext(crossNode.NodeAddress, crossNode.Vnis.Known, crossNode.Device);
         var plan = LinkPlanner.Plan(pods, world, isLocal, context);
         if (crossNode is not null && plan.NeedsVni.Count > 0)
         {
@@ -154,8 +154,8 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
     }
 }
 
-/// <summary>How this node reaches others: its underlay address and the VNI allocator.</summary>
-public sealed record CrossNodeOptions(System.Net.IPAddress NodeAddress, VniAllocator Vnis);
+/// <summary>How this node reaches others: its underlay address, the VNI allocator, and the pinned underlay interface (HOST_INTF) if any.</summary>
+public sealed record CrossNodeOptions(System.Net.IPAddress NodeAddress, VniAllocator Vnis, string? Device = null);
 
 public sealed record ReconcileResult(LinkPlan Plan, ConvergeResult Converge)
 {

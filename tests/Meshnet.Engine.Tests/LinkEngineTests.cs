@@ -99,6 +99,62 @@ public sealed class LinkEngineTests : IDisposable
         Assert.NotEqual(0, Cmd.Run("ip", "-n", _b, "link", "show", "eth1").ExitCode);
     }
 
+    /// <summary>
+    /// A VXLAN end in pod namespace _b whose node namespace is _a, where ul0 (MTU 9000) holds the node address
+    /// 10.66.0.1; <paramref name="device"/> pins the underlay interface (HOST_INTF).
+    /// </summary>
+    private PlannedVxlan VxlanFromNodeA(string? device)
+    {
+        Cmd.Run("ip", "-n", _a, "link", "add", "ul0", "mtu", "9000", "type", "veth", "peer", "name", "ul0p", "mtu", "9000").EnsureSuccess();
+        Cmd.Run("ip", "-n", _a, "addr", "add", "10.66.0.1/24", "dev", "ul0").EnsureSuccess();
+        Cmd.Run("ip", "-n", _a, "link", "set", "ul0", "up").EnsureSuccess();
+        var end = new EndpointSpec(new PodKey("lab", "p"), NetNs.PathOf(_b), "eth1", [IpPrefix.Parse("10.9.0.1/24")], null);
+        return new PlannedVxlan("lab", 0, 1500, end, System.Net.IPAddress.Parse("10.66.0.1"), System.Net.IPAddress.Parse("10.66.0.2"), 4242, device);
+    }
+
+    private static LinkInfo LinkIn(string netns, string name)
+    {
+        using var ns = NetNs.Open(NetNs.PathOf(netns));
+        using var nl = NetlinkHandle.Open(ns);
+        return nl.LinkList().Single(l => l.Name == name);
+    }
+
+    [SkippableFact]
+    public void Converge_VxlanWithPinnedUnderlay_TunnelIsBoundToThatInterface()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        var vxlan = VxlanFromNodeA(device: "ul0");
+
+        var result = _engine.Converge([vxlan], NetNs.PathOf(_a));
+
+        Assert.Equal(LinkState.Up, Assert.Single(result.Links).State);
+        Assert.Equal(LinkIn(_a, "ul0").Index, LinkIn(_b, "eth1").VxlanLink);
+    }
+
+    [SkippableFact]
+    public void Converge_VxlanWithoutPinnedUnderlay_IsNotBoundToAnInterface()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        var vxlan = VxlanFromNodeA(device: null);
+
+        var result = _engine.Converge([vxlan], NetNs.PathOf(_a));
+
+        Assert.Equal(LinkState.Up, Assert.Single(result.Links).State);
+        Assert.Null(LinkIn(_b, "eth1").VxlanLink);
+    }
+
+    [SkippableFact]
+    public void Converge_VxlanPinnedUnderlayMissing_FailsNamingHostIntfAndCreatesNothing()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        var vxlan = VxlanFromNodeA(device: "nope0");
+
+        var result = _engine.Converge([vxlan], NetNs.PathOf(_a));
+
+        Assert.Contains("underlay interface \"nope0\" (HOST_INTF) not found", Assert.Single(result.Failures).Error, StringComparison.Ordinal);
+        Assert.NotEqual(0, Cmd.Run("ip", "-n", _b, "link", "show", "eth1").ExitCode);
+    }
+
     [SkippableFact]
     public void RemoveInterfaces_NamespaceGone_IsANoOp()
     {

@@ -28,6 +28,9 @@ public sealed record LinkInfo(
 
     /// <summary>The remote (IFLA_VXLAN_GROUP/GROUP6) of a point-to-point vxlan link, null for other kinds.</summary>
     public System.Net.IPAddress? VxlanRemote { get; init; }
+
+    /// <summary>The underlay device of a vxlan link (IFLA_VXLAN_LINK, an index in its socket's namespace), null when not pinned.</summary>
+    public int? VxlanLink { get; init; }
 }
 
 /// <summary>What happened to a link.</summary>

@@ -108,7 +108,7 @@ internal static class LinkMessages
         var header = message.ReadStruct<IfInfoMsg>();
         string name = string.Empty, kind = string.Empty;
         int mtu = 0, master = 0;
-        int? parent = null, netnsId = null, vni = null;
+        int? parent = null, netnsId = null, vni = null, vxlanLink = null;
         IPAddress? vxlanRemote = null;
         PhysicalAddress? mac = null;
         foreach (var attribute in message.AttributesAfter<IfInfoMsg>())
@@ -130,7 +130,7 @@ internal static class LinkMessages
                         }
                         else if (info.Type == Rt.IFLA_INFO_DATA && kind == "vxlan")
                         {
-                            (vni, vxlanRemote) = ReadVxlan(info);
+                            (vni, vxlanRemote, vxlanLink) = ReadVxlan(info);
                         }
                     }
 
@@ -153,12 +153,13 @@ internal static class LinkMessages
         {
             VxlanId = vni,
             VxlanRemote = vxlanRemote,
+            VxlanLink = vxlanLink,
         };
     }
 
-    private static (int? Vni, IPAddress? Remote) ReadVxlan(NetlinkAttribute data)
+    private static (int? Vni, IPAddress? Remote, int? Link) ReadVxlan(NetlinkAttribute data)
     {
-        int? vni = null;
+        int? vni = null, link = null;
         IPAddress? remote = null;
         foreach (var attribute in data.Nested)
         {
@@ -170,9 +171,13 @@ internal static class LinkMessages
             {
                 remote = AddressCodec.Read(attribute.Payload);
             }
+            else if (attribute.Type == Rt.IFLA_VXLAN_LINK && attribute.S32 != 0)
+            {
+                link = attribute.S32;
+            }
         }
 
-        return (vni, remote);
+        return (vni, remote, link);
     }
 
     private static void WriteCommon(NetlinkMessageWriter writer, string name, int? mtu, PhysicalAddress? mac, NetNs? ns)
