@@ -36,6 +36,9 @@ internal sealed record DaemonOptions
     /// <summary>How long ADD waits for its pod's links before answering "try again later".</summary>
     public TimeSpan AddTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often every local pod is reconciled again without any event (0: never).</summary>
+    public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>TCP port of the node-to-node API (GRPC_PORT, mutual TLS); 0 disables it.</summary>
     public int GrpcPort { get; init; } = NodeApi.NodeApiHosting.DefaultPort;
 

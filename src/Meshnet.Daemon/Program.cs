@@ -28,8 +28,9 @@ internal static class Program
         var nodeNetNs = new Option<string?>("--node-netns") { Description = "Named namespace holding the node's interfaces (macvlan parents); default: this process's" };
         var noCni = new Option<bool>("--no-cni-config") { Description = "Do not install the plugin or write the conflist" };
         var grpcPort = new Option<int?>("--grpc-port") { Description = "Node-to-node API port, mutual TLS (default: $GRPC_PORT, else 51111; 0: off)" };
+        var resync = new Option<int>("--resync-seconds") { Description = "Reconcile every local pod again this often without any event (0: never)", DefaultValueFactory = _ => 300 };
         var pkiDir = new Option<string?>("--pki-dir") { Description = "Cluster CA and node certificate directory (default: beside the SQLite file, else /run/meshnet/pki)" };
-        var root = new RootCommand("meshnetd: the meshnet node daemon") { store, node, nodeIp, nodeIntf, confDir, binDir, socket, stateDir, healthPort, nodeNetNs, noCni, grpcPort, pkiDir };
+        var root = new RootCommand("meshnetd: the meshnet node daemon") { store, node, nodeIp, nodeIntf, confDir, binDir, socket, stateDir, healthPort, nodeNetNs, noCni, grpcPort, resync, pkiDir };
         root.SetAction((parse, ct) =>
         {
             var underlay = parse.GetValue(nodeIntf) ?? Env("HOST_INTF");
@@ -65,6 +66,7 @@ internal static class Program
             ManageCniConfig = !parse.GetValue(noCni),
             GrpcPort = parse.GetValue(grpcPort) ?? (int.TryParse(Env("GRPC_PORT"), out var p) ? p : NodeApiHosting.DefaultPort),
             PkiDir = parse.GetValue(pkiDir) ?? DefaultPkiDir(parse.GetValue(store)!),
+            ResyncInterval = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(resync))),
         };
     }
 

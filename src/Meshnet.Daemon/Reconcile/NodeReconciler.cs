@@ -8,7 +8,8 @@ namespace Meshnet.Daemon.Reconcile;
 /// Watch → work queue → idempotent reconcile, for the pods on this node. Store changes and kernel link events
 /// queue the pods they concern (a pod and the pods linked to it, found through the cache's index, never by a scan);
 /// the worker converges everything queued in one engine pass. On start every local alive pod is queued once, so a
-/// daemon restart converges (a healthy node sees no change).
+/// daemon restart converges (a healthy node sees no change); pods whose pass failed are retried with backoff, and
+/// every local pod is looked at again each <see cref="DaemonOptions.ResyncInterval"/> (see <see cref="Requeuer"/>).
 /// </summary>
 internal sealed partial class NodeReconciler : BackgroundService
 {
@@ -22,10 +23,12 @@ internal sealed partial class NodeReconciler : BackgroundService
     private readonly Lock _tombstoneGate = new();
 
     private readonly Store.ITopologyStore _store;
+    private readonly Requeuer _requeuer;
 
     public NodeReconciler(TopologyCache cache, TopologyReconciler reconciler, LinkEngine engine, WorkQueue queue,
-        DaemonOptions options, Store.ITopologyStore store, ILogger<NodeReconciler> logger)
+        DaemonOptions options, Store.ITopologyStore store, TimeProvider time, ILogger<NodeReconciler> logger)
     {
+        _requeuer = new Requeuer(queue, time);
         _store = store;
         _cache = cache;
         _reconciler = reconciler;
@@ -53,6 +56,10 @@ internal sealed partial class NodeReconciler : BackgroundService
             Queue.Enqueue(pod.Key);
         }
 
+        var resync = _options.ResyncInterval > TimeSpan.Zero
+            ? _requeuer.ResyncAsync(_options.ResyncInterval, () => _cache.Items.Values.Where(IsLocalAndAlive).Select(t => t.Key).ToList(), stoppingToken)
+            : Task.CompletedTask;
+
         while (!stoppingToken.IsCancellationRequested)
         {
             WorkQueue.Batch batch;
@@ -73,11 +80,14 @@ internal sealed partial class NodeReconciler : BackgroundService
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 LogPassFailed(_logger, batch.Keys.Count, e);
+                _requeuer.Failed(batch.Keys);
                 batch.Complete(e);
             }
         }
 
         _monitor.Dispose();
+        _requeuer.Dispose();
+        await resync.ContinueWith(_ => { }, TaskScheduler.Default); // ends with the cancellation
     }
 
     private async Task ProcessAsync(IReadOnlyCollection<PodKey> keys, CancellationToken ct)
@@ -96,6 +106,12 @@ internal sealed partial class NodeReconciler : BackgroundService
             var result = await _reconciler.ReconcileAsync(pods, _cache.Items, IsLocal, ct);
             LogPass(_logger, pods.Count, result.Plan.Links.Count, result.Converge.Created, result.Converge.Repaired, result.Failed, result.Plan.Pending.Count);
             await ReportFailuresAsync(result, ct);
+            var failed = result.Converge.Failures.SelectMany(f => f.Link.LocalEnds).Select(end => end.Pod).ToHashSet();
+            _requeuer.Failed(failed);
+            foreach (var pod in pods.Where(p => !failed.Contains(p.Key)))
+            {
+                _requeuer.Succeeded(pod.Key);
+            }
         }
 
         foreach (var key in keys)
@@ -191,6 +207,7 @@ internal sealed partial class NodeReconciler : BackgroundService
     {
         _cache.Changed -= OnChanged;
         _monitor.Dispose();
+        _requeuer.Dispose();
         base.Dispose();
     }
 
