@@ -11,7 +11,11 @@ namespace Meshnet.Engine;
 public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, string nodeNetNs = "", CrossNodeOptions? crossNode = null)
 {
     /// <param name="pods">Alive pods on this node whose links should be converged.</param>
-    /// <param name="world">Every known Topology (peers are looked up here).</param>
+    /// <param name="world">
+    /// Every known Topology: peers are looked up here, and each status write starts from the copy here (its
+    /// resourceVersion is the precondition), so a pass whose statuses are already right asks the store nothing. A copy
+    /// that is behind the store costs a conflict and a re-read; a missing one, a read.
+    /// </param>
     /// <param name="isLocal">Whether a pod runs on this node.</param>
     public async Task<ReconcileResult> ReconcileAsync(
         IReadOnlyCollection<Topology> pods, IReadOnlyDictionary<PodKey, Topology> world, Func<Topology, bool> isLocal, CancellationToken ct)
@@ -41,12 +45,16 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
         var touched = pods.Select(p => p.Key)
             .Concat(result.Links.SelectMany(l => l.Link.LocalEnds).Select(e => e.Pod))
             .Distinct();
+        var stored = new List<Topology>();
         foreach (var key in touched)
         {
-            await store.PatchStatusAsync(key, current => WithLinkStatus(current, statuses), ct);
+            if (await store.PatchStatusAsync(key, world.GetValueOrDefault(key), current => WithLinkStatus(current, statuses), ct) is { } written)
+            {
+                stored.Add(written);
+            }
         }
 
-        return new ReconcileResult(plan, result);
+        return new ReconcileResult(plan, result, stored);
     }
 
     /// <summary>
@@ -157,7 +165,11 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
 /// <summary>How this node reaches others: its underlay address, the VNI allocator, and the pinned underlay interface (HOST_INTF) if any.</summary>
 public sealed record CrossNodeOptions(System.Net.IPAddress NodeAddress, VniAllocator Vnis, string? Device = null);
 
-public sealed record ReconcileResult(LinkPlan Plan, ConvergeResult Converge)
+/// <param name="Stored">
+/// Every touched pod's Topology as the store holds it after this pass's status write (or as it was, when its status
+/// needed no change): a caller with a cache takes these, so its next write starts from the current version.
+/// </param>
+public sealed record ReconcileResult(LinkPlan Plan, ConvergeResult Converge, IReadOnlyList<Topology> Stored)
 {
     public int Failed => Converge.Failures.Count();
 }

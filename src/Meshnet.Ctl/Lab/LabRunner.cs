@@ -51,7 +51,7 @@ internal sealed class LabRunner(ITopologyStore store, LinkEngine engine, TextWri
 
         progress.WriteLine($"lab {lab}: {topologies.Count} pods ({created} new, {removedPods.Count} removed), plumbing links...");
         var reconciler = new TopologyReconciler(store, engine, options.NodeNetNs);
-        var (plan, result) = await reconciler.ReconcileAsync(running.Values, running, _ => true, ct);
+        var (plan, result, _) = await reconciler.ReconcileAsync(running.Values, running, _ => true, ct);
 
         var failures = result.Failures.ToList();
         foreach (var f in failures)

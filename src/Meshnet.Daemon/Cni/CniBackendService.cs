@@ -40,6 +40,8 @@ internal sealed partial class CniBackendService(
         }
 
         var key = new PodKey(request.PodNamespace, request.PodName);
+        // A read, not the cache: a Topology created a moment before its pod (as KNE does) may not have reached the
+        // watch yet, and a pod without one passes straight through.
         var topo = await store.GetAsync(key, context.CancellationToken);
         if (topo is null)
         {
@@ -58,15 +60,16 @@ internal sealed partial class CniBackendService(
 
         _spool.Remove(request.ContainerId);
         LogAdd(logger, key.ToString(), request.ContainerId, request.Netns);
-        var alive = await RegisterAsync(key, request.Netns, request.ContainerId, context.CancellationToken);
+        var alive = await RegisterAsync(topo, request.Netns, request.ContainerId, context.CancellationToken);
         if (alive is null)
         {
             return new CniReply { HasTopology = false }; // deleted in between: nothing to plumb
         }
 
+        Topology? plumbed;
         try
         {
-            await reconciler.Queue.EnqueueAndWaitAsync(key).WaitAsync(options.AddTimeout, context.CancellationToken);
+            plumbed = await reconciler.Queue.EnqueueAndWaitAsync(key).WaitAsync(options.AddTimeout, context.CancellationToken);
         }
         catch (TimeoutException)
         {
@@ -77,11 +80,12 @@ internal sealed partial class CniBackendService(
             return Error(CodeTryAgain, $"meshnet: plumbing {key} failed: {e.Message}");
         }
 
-        var status = (await store.GetAsync(key, context.CancellationToken))?.Status;
-        if (!string.IsNullOrEmpty(status?.PlumbingError))
+        // The pass hands back the status it stored for the pod: no read needed to see its plumbing_error. (Null: the
+        // pass did not touch the pod, which was deleted or DELeted meanwhile; nothing failed.)
+        if (plumbed?.Status.PlumbingError is { Length: > 0 } plumbingError)
         {
             // Never report success for a pod whose links failed: the runtime retries, the error stays in status.
-            return Error(CodeTryAgain, $"meshnet: plumbing {key} failed", status.PlumbingError);
+            return Error(CodeTryAgain, $"meshnet: plumbing {key} failed", plumbingError);
         }
 
         return new CniReply { HasTopology = true };
@@ -162,10 +166,13 @@ internal sealed partial class CniBackendService(
             ? new CniReply()
             : Error(50, "meshnet daemon is starting: topologies not loaded yet"));
 
-    /// <summary>Records the pod as alive on this node (netns, container, node address) with optimistic concurrency.</summary>
-    internal async Task<Topology?> RegisterAsync(PodKey key, string netns, string containerId, CancellationToken ct)
+    /// <summary>
+    /// Records the pod as alive on this node (netns, container, node address) with optimistic concurrency, starting
+    /// from <paramref name="known"/> (the copy just read, or the cache's): one request when that copy is current.
+    /// </summary>
+    internal async Task<Topology?> RegisterAsync(Topology known, string netns, string containerId, CancellationToken ct)
     {
-        var alive = await store.PatchStatusAsync(key, t => t.Status with
+        var alive = await store.PatchStatusAsync(known.Key, known, t => t.Status with
         {
             NetNs = netns,
             ContainerId = containerId,
@@ -181,13 +188,16 @@ internal sealed partial class CniBackendService(
         return alive;
     }
 
-    /// <summary>Marks the pod not alive, then removes its interfaces (when its namespace still exists).</summary>
+    /// <summary>
+    /// Marks the pod not alive, then removes its interfaces (when its namespace still exists). The write starts from
+    /// <paramref name="topo"/> (just read, or the cache's copy), re-reading only when it is behind.
+    /// </summary>
     private async Task ForgetPodAsync(Topology topo, string? netns, CancellationToken ct)
     {
         // Status first: once the pod is not alive no reconcile pass (woken by its peers' link-down events) will
         // rebuild links into the namespace being torn down.
         LogDel(logger, topo.Key.ToString(), topo.Status.ContainerId ?? "");
-        var cleared = await store.PatchStatusAsync(topo.Key, t => t.Status with
+        var cleared = await store.PatchStatusAsync(topo.Key, topo, t => t.Status with
         {
             NetNs = "", ContainerId = "", SrcIp = "", NodeName = "", PlumbingError = "", Links = [],
         }, ct);

@@ -56,13 +56,13 @@ internal sealed partial class PendingPodAdopter(
                 continue;
             }
 
-            if (cache.Get(key) is null)
+            if (cache.Get(key) is not { } known)
             {
                 continue;
             }
 
             LogAdopted(logger, key.ToString(), pod.ContainerId);
-            if (await backend.RegisterAsync(key, pod.Netns, pod.ContainerId, ct) is not null)
+            if (await backend.RegisterAsync(known, pod.Netns, pod.ContainerId, ct) is not null)
             {
                 reconciler.Queue.Enqueue(key);
             }

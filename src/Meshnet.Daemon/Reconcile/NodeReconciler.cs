@@ -74,14 +74,13 @@ internal sealed partial class NodeReconciler : BackgroundService
 
             try
             {
-                await ProcessAsync(batch.Keys, stoppingToken);
-                batch.Complete();
+                batch.Complete(await ProcessAsync(batch.Keys, stoppingToken));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 LogPassFailed(_logger, batch.Keys.Count, e);
                 _requeuer.Failed(batch.Keys);
-                batch.Complete(e);
+                batch.Fail(e);
             }
         }
 
@@ -90,7 +89,8 @@ internal sealed partial class NodeReconciler : BackgroundService
         await resync.ContinueWith(_ => { }, TaskScheduler.Default); // ends with the cancellation
     }
 
-    private async Task ProcessAsync(IReadOnlyCollection<PodKey> keys, CancellationToken ct)
+    /// <returns>The Topologies whose status the pass stored (or found already right).</returns>
+    private async Task<IReadOnlyList<Topology>> ProcessAsync(IReadOnlyCollection<PodKey> keys, CancellationToken ct)
     {
         foreach (var key in keys)
         {
@@ -100,10 +100,19 @@ internal sealed partial class NodeReconciler : BackgroundService
             }
         }
 
+        IReadOnlyList<Topology> stored = [];
         var pods = keys.Select(_cache.Get).OfType<Topology>().Where(IsLocalAndAlive).ToList();
         if (pods.Count > 0)
         {
             var result = await _reconciler.ReconcileAsync(pods, _cache.Items, IsLocal, ct);
+            stored = result.Stored;
+            foreach (var written in stored)
+            {
+                // The next write (this worker's next pass, an ADD's registration) then starts from this version, not
+                // from the one before it that the watch has not replaced yet (which would cost a 409 and a re-read).
+                _cache.Observe(written);
+            }
+
             LogPass(_logger, pods.Count, result.Plan.Links.Count, result.Converge.Created, result.Converge.Repaired, result.Failed, result.Plan.Pending.Count);
             await ReportFailuresAsync(result, ct);
             var failed = result.Converge.Failures.SelectMany(f => f.Link.LocalEnds).Select(end => end.Pod).ToHashSet();
@@ -125,6 +134,8 @@ internal sealed partial class NodeReconciler : BackgroundService
                 _monitor.Forget(key);
             }
         }
+
+        return stored;
     }
 
     /// <summary>Plumbing failures become log lines and, on Kubernetes, Warning events on the pod's Topology.</summary>

@@ -8,7 +8,10 @@ namespace Meshnet.Daemon.Topologies;
 /// <summary>
 /// The daemon's informer: lists every Topology once, then follows the store's watch from that revision (relisting
 /// when the watch expires or breaks), keeping an in-memory copy and an index of who links to whom, so a pod event
-/// touches only that pod and its peers. Subscribers hear every change exactly once, in order.
+/// touches only that pod and its peers. Objects the daemon writes are taken as soon as the write returns
+/// (<see cref="Observe"/>), so the cache is the freshest copy the daemon has and status writes start from it.
+/// Subscribers hear the changes in order, each version at most once; only a relist can take a copy back to an older
+/// version (the list's).
 /// </summary>
 internal sealed partial class TopologyCache(ITopologyStore store, ILogger<TopologyCache> logger, TimeProvider time)
 {
@@ -58,7 +61,11 @@ internal sealed partial class TopologyCache(ITopologyStore store, ILogger<Topolo
                 backoff = TimeSpan.FromMilliseconds(200);
                 await foreach (var ev in store.WatchAsync(null, list.Revision, ct))
                 {
-                    Apply(ev.Object.Key, ev.Type == TopologyEventType.Deleted ? null : ev.Object, onlyIfNewer: false);
+                    // The watch trails the daemon's own writes: an event older than a version taken from a write
+                    // would move the copy back (and the next status write would start from a stale version). A
+                    // deletion always applies (its object may carry the last stored version).
+                    var deleted = ev.Type == TopologyEventType.Deleted;
+                    Apply(ev.Object.Key, deleted ? null : ev.Object, onlyIfNewer: !deleted);
                 }
             }
             catch (ExpiredException)
@@ -78,6 +85,7 @@ internal sealed partial class TopologyCache(ITopologyStore store, ILogger<Topolo
         }
     }
 
+    /// <summary>A list is the truth as of its revision: it replaces every copy (also after a store restore whose versions went back).</summary>
     private void Relist(IReadOnlyList<Topology> items)
     {
         var seen = new HashSet<PodKey>();

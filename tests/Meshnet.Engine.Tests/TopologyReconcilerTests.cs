@@ -1,0 +1,102 @@
+using Meshnet.Model;
+using Meshnet.Store;
+using Meshnet.Store.Sqlite;
+using Meshnet.Store.Tests;
+using Meshnet.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace Meshnet.Engine.Tests;
+
+/// <summary>
+/// A pass's status writes start from the copies in its <c>world</c> (in the daemon, the informer's cache): a pass
+/// over pods whose statuses are already right asks the store nothing, and a copy that is behind costs a conflict and
+/// one re-read without losing the other writer's update. Two pods linked by a veth, in throwaway namespaces.
+/// </summary>
+public sealed class TopologyReconcilerTests : IAsyncLifetime
+{
+    private const string Ns = "lab";
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("meshnet-reconciler-").FullName;
+    private readonly LinkEngine _engine = new(NullLogger<LinkEngine>.Instance);
+    private readonly List<TempNetns> _netns = [];
+    private SqliteTopologyStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _store = await SqliteTopologyStore.OpenAsync(Path.Combine(_dir, "store.db"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var ns in _netns)
+        {
+            ns.Dispose();
+        }
+
+        await _store.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [SkippableFact]
+    public async Task ReconcileAsync_CurrentWorldCopies_WritesEachStatusOnceWithoutReading()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        var world = await StartPairAsync();
+        var counting = new CountingTopologyStore(_store);
+
+        var result = await new TopologyReconciler(counting, _engine).ReconcileAsync(world.Values, world, _ => true, default);
+
+        Assert.Equal((0, 2), (counting.Gets, counting.StatusWrites));
+        Assert.All(result.Stored, t => Assert.Equal(LinkState.Up, Assert.Single(t.Status.Links).State));
+        Assert.Equal(result.Stored.OrderBy(t => t.Name), (await _store.ListAsync(Ns)).Items.OrderBy(t => t.Name));
+    }
+
+    [SkippableFact]
+    public async Task ReconcileAsync_StatusesAlreadyRight_AsksTheStoreNothing()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        var world = await StartPairAsync();
+        var first = await new TopologyReconciler(_store, _engine).ReconcileAsync(world.Values, world, _ => true, default);
+        var converged = first.Stored.ToDictionary(t => t.Key);
+        var counting = new CountingTopologyStore(_store);
+
+        var again = await new TopologyReconciler(counting, _engine).ReconcileAsync(converged.Values, converged, _ => true, default);
+
+        Assert.Equal((0, 0), (counting.Gets, counting.StatusWrites));
+        Assert.Equal(first.Stored.OrderBy(t => t.Name), again.Stored.OrderBy(t => t.Name));
+    }
+
+    [SkippableFact]
+    public async Task ReconcileAsync_WorldCopyBehindTheStore_RereadsOnceAndKeepsTheOtherWrite()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        var world = await StartPairAsync();
+        var r1 = world[new PodKey(Ns, "r1")];
+        await _store.UpdateStatusAsync(r1 with { Status = r1.Status with { Skipped = ["other-writer"] } });
+        var counting = new CountingTopologyStore(_store);
+
+        var result = await new TopologyReconciler(counting, _engine).ReconcileAsync(world.Values, world, _ => true, default);
+
+        Assert.Equal((1, 3, 1), (counting.Gets, counting.StatusWrites, counting.Conflicts));
+        var stored = (await _store.GetAsync(r1.Key))!;
+        Assert.Equal(["other-writer"], stored.Status.Skipped);
+        Assert.Equal(LinkState.Up, Assert.Single(stored.Status.Links).State);
+        Assert.Contains(stored, result.Stored);
+    }
+
+    /// <summary>r1 ↔ r2 (one veth), both registered alive in namespaces of their own; the world as the store holds it.</summary>
+    private async Task<Dictionary<PodKey, Topology>> StartPairAsync()
+    {
+        var yaml = new TopologyYaml().Link("r1", "eth1", "r2", "eth1", "10.61.0.1/24", "10.61.0.2/24").ToString();
+        foreach (var topo in TopologyParser.ParseYaml(yaml, Ns))
+        {
+            var netns = TempNetns.Create();
+            _netns.Add(netns);
+            await _store.ApplyAsync(topo);
+            await _store.PatchStatusAsync(topo.Key, t => t.Status with { NetNs = netns.Path, NodeName = "node1", SrcIp = "127.0.0.1" });
+        }
+
+        return (await _store.ListAsync(Ns)).Items.ToDictionary(t => t.Key);
+    }
+}
