@@ -40,6 +40,7 @@ public sealed class FakeApiServer : IAsyncDisposable
 
     private readonly ApiObjectStore _store;
     private readonly ConcurrentDictionary<string, int> _requests = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTime> _failing = new(StringComparer.Ordinal);
     private readonly WebApplication _app;
     private readonly ITimer _bookmarks;
     private readonly CancellationTokenSource _stopping = new();
@@ -106,6 +107,13 @@ public sealed class FakeApiServer : IAsyncDisposable
     public int DropWatches(bool abortConnections = false) => _store.DropWatches(abortConnections);
 
     public void ResetRequestCounts() => _requests.Clear();
+
+    /// <summary>
+    /// For <paramref name="duration"/>, requests of kind <paramref name="request"/> (as in <see cref="RequestCounts"/>,
+    /// e.g. <c>PATCH topologies/status</c>) are answered 503, as a real API server does while etcd elects a leader
+    /// or the server restarts. They are still counted.
+    /// </summary>
+    public void FailRequests(string request, TimeSpan duration) => _failing[request] = DateTime.UtcNow + duration;
 
     /// <summary>The Events recorded in <paramref name="namespace"/>, as the server stores them.</summary>
     public IReadOnlyList<JsonObject> EventsIn(string @namespace) => _store.List(Events, @namespace).Items;
@@ -452,8 +460,15 @@ public sealed class FakeApiServer : IAsyncDisposable
         })]),
     };
 
-    private void Count(string verb, ApiResource resource, bool status) =>
-        _requests.AddOrUpdate($"{verb} {resource.Plural}{(status ? "/status" : "")}", 1, (_, n) => n + 1);
+    private void Count(string verb, ApiResource resource, bool status)
+    {
+        var request = $"{verb} {resource.Plural}{(status ? "/status" : "")}";
+        _requests.AddOrUpdate(request, 1, (_, n) => n + 1);
+        if (_failing.TryGetValue(request, out var until) && DateTime.UtcNow < until)
+        {
+            throw new ApiError(503, "ServiceUnavailable", "the server is currently unable to handle the request");
+        }
+    }
 
     private static async Task<string> ReadBodyAsync(HttpContext context)
     {
