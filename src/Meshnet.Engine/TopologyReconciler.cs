@@ -103,7 +103,11 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
     /// <summary>Loads what must be known before the first pass (VNIs allocated so far).</summary>
     public Task LoadAsync(CancellationToken ct) => crossNode?.Vnis.LoadAsync(ct) ?? Task.CompletedTask;
 
-    /// <summary>Frees the VNIs of links that no Topology in <paramref name="world"/> declares any more.</summary>
+    /// <summary>
+    /// Frees the VNIs of the deleted pod's links that its peer (in <paramref name="world"/>) no longer declares. A VNI
+    /// belongs to (namespace, uid) and a uid to one pair of pods, so only the peer can still hold it: one lookup per
+    /// link, not a scan of every Topology per deleted pod.
+    /// </summary>
     public async Task ReleaseUnusedVnisAsync(Topology gone, IReadOnlyDictionary<PodKey, Topology> world, CancellationToken ct)
     {
         if (crossNode is null)
@@ -111,9 +115,10 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
             return;
         }
 
-        foreach (var link in gone.Spec.Links)
+        foreach (var link in gone.Spec.Links.Where(l => !l.IsMacvlan))
         {
-            var stillDeclared = world.Values.Any(t => t.Namespace == gone.Namespace && t.Key != gone.Key && t.Spec.Links.Any(l => l.Uid == link.Uid));
+            var peer = new PodKey(gone.Namespace, link.PeerPod);
+            var stillDeclared = peer != gone.Key && world.TryGetValue(peer, out var other) && other.Spec.Links.Any(l => l.Uid == link.Uid);
             if (!stillDeclared)
             {
                 await crossNode.Vnis.ReleaseAsync(gone.Namespace, link.Uid, ct);

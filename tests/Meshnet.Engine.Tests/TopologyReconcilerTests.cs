@@ -86,6 +86,31 @@ public sealed class TopologyReconcilerTests : IAsyncLifetime
     }
 
     /// <summary>r1 ↔ r2 (one veth), both registered alive in namespaces of their own; the world as the store holds it.</summary>
+    private static Topology Declaring(string name, params (int Uid, string Peer)[] links) => new()
+    {
+        Namespace = Ns,
+        Name = name,
+        Spec = new TopologySpec { Links = [.. links.Select(l => new Link { Uid = l.Uid, PeerPod = l.Peer, LocalIntf = $"eth{l.Uid}", PeerIntf = $"eth{l.Uid}" })] },
+    };
+
+    [Fact]
+    public async Task ReleaseUnusedVnisAsync_PeerStillDeclaresTheUid_KeepsItsVniAndFreesTheOthers()
+    {
+        var vnis = new VniAllocator(_store.KeyValues);
+        var kept = await vnis.AllocateAsync(Ns, 1);
+        await vnis.AllocateAsync(Ns, 2);
+        var reconciler = new TopologyReconciler(_store, _engine, crossNode: new CrossNodeOptions(System.Net.IPAddress.Loopback, vnis));
+        var gone = Declaring("r1", (1, "r2"), (2, "r3"));
+        var world = new[] { Declaring("r2", (1, "r1")), Declaring("r3") }.ToDictionary(t => t.Key);
+
+        await reconciler.ReleaseUnusedVnisAsync(gone, world, default);
+
+        var fresh = new VniAllocator(_store.KeyValues);
+        await fresh.LoadAsync();
+        Assert.Equal(kept, fresh.Known(Ns, 1));
+        Assert.Null(fresh.Known(Ns, 2));
+    }
+
     private async Task<Dictionary<PodKey, Topology>> StartPairAsync()
     {
         var yaml = new TopologyYaml().Link("r1", "eth1", "r2", "eth1", "10.61.0.1/24", "10.61.0.2/24").ToString();
