@@ -96,6 +96,25 @@ public abstract class KubeCniChainContract
         Assert.Contains($"node_name: {node.NodeName}", yaml, StringComparison.Ordinal);
     }
 
+    /// <remarks>The table is the CRD's additionalPrinterColumns, evaluated by the server (the fixture mimics it).</remarks>
+    [SkippableFact]
+    public async Task KubectlGetTopo_PodsPlumbed_ShowsPrinterColumns()
+    {
+        Skip.IfNot(Cmd.Exists("kubectl"), "kubectl is not installed (./test.sh installs it)");
+        var (node, r1, r2) = await StartPairAsync();
+        await using var _ = node;
+        Assert.True(node.Runtime.Add(r1).Ok, node.Daemon.Log);
+        Assert.True(node.Runtime.Add(r2).Ok, node.Daemon.Log);
+
+        var table = Kubectl(node, "get", "topo");
+
+        Assert.Contains("NODE", table, StringComparison.Ordinal);
+        Assert.Contains(node.NodeName, table, StringComparison.Ordinal);
+        Assert.Contains(KubeNode.NodeIp, table, StringComparison.Ordinal);
+        Assert.Contains("LINKS", table, StringComparison.Ordinal);
+        await KubeNode.WaitForAsync(() => Kubectl(node, "get", "topo", "r1").Contains(" 1/1 ", StringComparison.Ordinal), "kubectl shows r1's link up");
+    }
+
     /// <summary><c>kubectl -n NODE-NAMESPACE ARGS</c> with the daemon's kubeconfig; its standard output.</summary>
     private protected static string Kubectl(KubeNode node, params string[] args) =>
         Cmd.Run("kubectl", ["--kubeconfig", node.Kubeconfig, "-n", node.Namespace, .. args], stdin: null, env: null).EnsureSuccess().Stdout;
@@ -133,21 +152,4 @@ public sealed class KubeCniChainTests : KubeCniChainContract
 public sealed class KubeCniChainOnRealClusterTests(RealClusterFixture cluster) : KubeCniChainContract
 {
     private protected override Task<KubeNode> StartNodeAsync() => KubeNode.StartOnRealClusterAsync(cluster);
-
-    /// <remarks>The table comes from the CRD's additionalPrinterColumns, which only a real server evaluates.</remarks>
-    [SkippableFact]
-    public async Task KubectlGetTopo_PodsPlumbed_ShowsPrinterColumns()
-    {
-        Skip.IfNot(Cmd.Exists("kubectl"), "kubectl is not installed (./test.sh installs it)");
-        var (node, r1, r2) = await StartPairAsync();
-        await using var _ = node;
-        Assert.True(node.Runtime.Add(r1).Ok, node.Daemon.Log);
-        Assert.True(node.Runtime.Add(r2).Ok, node.Daemon.Log);
-
-        var table = Kubectl(node, "get", "topo");
-
-        Assert.Contains("NODE", table, StringComparison.Ordinal);
-        Assert.Contains(node.NodeName, table, StringComparison.Ordinal);
-        Assert.Contains(KubeNode.NodeIp, table, StringComparison.Ordinal);
-    }
 }

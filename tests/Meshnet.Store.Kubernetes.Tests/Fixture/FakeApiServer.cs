@@ -32,6 +32,13 @@ public sealed class FakeApiServer : IAsyncDisposable
         [CustomResources.GWireKObjPlural] = new(CustomResources.GWireKObjPlural, HasStatusSubresource: true),
     };
 
+    /// <summary>kubectl's tables of the custom resources, from the CRDs in deploy/ (as the real server builds them from the installed CRD).</summary>
+    private static readonly Dictionary<string, TableConvertor?> Tables = new()
+    {
+        [CustomResources.TopologyPlural] = TableConvertor.FromDeployedCrd("crd-topologies.yaml"),
+        [CustomResources.GWireKObjPlural] = TableConvertor.FromDeployedCrd("crd-gwirekobjs.yaml"),
+    };
+
     private static readonly ApiResource Events = new("events", HasStatusSubresource: false);
     private static readonly ApiResource Namespaces = new("namespaces", HasStatusSubresource: false);
     private static readonly ApiResource Crds = new("customresourcedefinitions", HasStatusSubresource: true);
@@ -247,6 +254,12 @@ public sealed class FakeApiServer : IAsyncDisposable
             case "GET":
                 Count("LIST", resource, false);
                 var (items, revision) = _store.List(resource, @namespace);
+                if (TableFor(context, resource) is { } table)
+                {
+                    await WriteJsonAsync(context, 200, table.Convert(items, revision, DateTimeOffset.UtcNow));
+                    break;
+                }
+
                 var list = new JsonObject
                 {
                     ["apiVersion"] = CustomResources.ApiVersion,
@@ -285,6 +298,9 @@ public sealed class FakeApiServer : IAsyncDisposable
             return current;
         });
 
+    private static TableConvertor? TableFor(HttpContext context, ApiResource resource) =>
+        TableConvertor.IsWanted(context.Request.Headers.Accept.ToString()) ? Tables.GetValueOrDefault(resource.Plural) : null;
+
     /// <summary>What the real server checks before creating a namespaced object (NamespaceLifecycle and the REST handler).</summary>
     private void Admit(string? @namespace, JsonObject body)
     {
@@ -322,7 +338,7 @@ public sealed class FakeApiServer : IAsyncDisposable
             case "GET":
                 var read = _store.Get(resource, @namespace, name);
                 AfterObjectRead?.Invoke(resource.Plural, @namespace, name);
-                await WriteJsonAsync(context, 200, read);
+                await WriteJsonAsync(context, 200, TableFor(context, resource) is { } one && !status ? one.Convert([read], _store.Revision, DateTimeOffset.UtcNow) : read);
                 break;
             case "DELETE":
                 await WriteJsonAsync(context, 200, _store.Delete(resource, @namespace, name));
