@@ -50,6 +50,12 @@ internal sealed class MultiNodeLabRunner(ITopologyStore store, string storeSpec,
             progress.WriteLine($"  {failure}");
         }
 
+        var notReady = await WaitForLinksAsync(lab, LinkWait, ct);
+        if (notReady.Count > 0)
+        {
+            progress.WriteLine($"  not up after {LinkWait.TotalSeconds:0} s: {string.Join(", ", notReady.Take(10))}{(notReady.Count > 10 ? ", ..." : "")}");
+        }
+
         var statuses = (await store.ListAsync(lab, ct)).Items;
         var ends = statuses.SelectMany(t => t.Status.Links).ToList();
         var result = new LabUpResult(
@@ -59,6 +65,66 @@ internal sealed class MultiNodeLabRunner(ITopologyStore store, string storeSpec,
             $"{result.Failed} failed, {result.Pending} pending in {clock.Elapsed.TotalSeconds:0.00} s");
         return result with { Failed = result.Failed + failures.Count(f => f is not null) };
     }
+
+    /// <summary>How long <c>lab up</c> waits for the far ends of cross-node links after the last ADD returned.</summary>
+    private static readonly TimeSpan LinkWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Waits until every link both ends declare is up at both ends as the kernel shows it, or has failed (failures are
+    /// reported, not waited for). An ADD returns once its own pod's pass is done, but the far end of a cross-node link
+    /// is built by the other node's daemon a moment later — and after a move, the peers' VXLAN ends must be pointed at
+    /// the new node. Returns the ends still not up when <paramref name="timeout"/> runs out.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> WaitForLinksAsync(string lab, TimeSpan timeout, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var pods = (await store.ListAsync(lab, ct)).Items.ToDictionary(t => t.Name, StringComparer.Ordinal);
+            var notReady = pods.Values.SelectMany(p => EndsNotUp(lab, p, pods)).ToList();
+            if (notReady.Count == 0 || clock.Elapsed > timeout)
+            {
+                return notReady;
+            }
+
+            await Task.Delay(50, ct);
+        }
+    }
+
+    /// <summary>The pod's ends (POD/INTF) of links its peer declares too that are neither failed nor up in the kernel.</summary>
+    private static IEnumerable<string> EndsNotUp(string lab, Topology pod, Dictionary<string, Topology> pods)
+    {
+        var mirrored = pod.Spec.Links
+            .Where(l => !l.IsMacvlan && pods.TryGetValue(l.PeerPod, out var peer) && peer.Spec.Links.Any(p => p.Uid == l.Uid))
+            .Where(l => pod.Status.Links.FirstOrDefault(s => s.Uid == l.Uid)?.State != LinkState.Failed)
+            .ToList();
+        if (mirrored.Count == 0)
+        {
+            return [];
+        }
+
+        IReadOnlyList<LinkInfo> devices;
+        try
+        {
+            using var ns = NetNs.Open(LabNames.NetNsName(lab, pod.Name));
+            using var nl = NetlinkHandle.Open(ns);
+            devices = nl.LinkList();
+        }
+        catch (Exception e) when (e is NetlinkException or IOException)
+        {
+            devices = []; // the pod's namespace is being made or moved: not up yet
+        }
+
+        var byName = devices.ToDictionary(d => d.Name, StringComparer.Ordinal);
+        return mirrored
+            .Where(l => pod.Status.Links.FirstOrDefault(s => s.Uid == l.Uid)?.State != LinkState.Up || !IsUpTowardPeer(byName.GetValueOrDefault(l.LocalIntf), pods[l.PeerPod]))
+            .Select(l => $"{pod.Name}/{l.LocalIntf}");
+    }
+
+    /// <summary>The device is up and, when it is a VXLAN end, points at the node the peer runs on now.</summary>
+    private static bool IsUpTowardPeer(LinkInfo? device, Topology peer) =>
+        device is { IsUp: true }
+        && (device.Kind != "vxlan" || (System.Net.IPAddress.TryParse(peer.Status.SrcIp, out var node) && node.Equals(device.VxlanRemote)));
 
     /// <summary>Stops the daemons, removes pods, nodes, underlay, store rows and the lab's VNIs.</summary>
     public async Task<int> DownAsync(string lab, CancellationToken ct)
