@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Meshnet.Model;
 using Meshnet.Store;
 using Meshnet.Store.Sqlite;
@@ -24,7 +23,7 @@ internal sealed class NodeHarness : IAsyncDisposable
         Cmd.Run("ip", "netns", "add", HostNs).EnsureSuccess();
         _netns.Add(HostNs);
         Cmd.Run("ip", "-n", HostNs, "link", "set", "lo", "up").EnsureSuccess();
-        WritePrimaryConfig();
+        Dirs.WritePrimaryConfig(CniVersion);
         Daemon = new DaemonProcess(Dirs);
     }
 
@@ -97,27 +96,6 @@ internal sealed class NodeHarness : IAsyncDisposable
 
             await Task.Delay(50);
         }
-    }
-
-    private void WritePrimaryConfig()
-    {
-        var conf = new JsonObject
-        {
-            ["cniVersion"] = CniVersion,
-            ["name"] = "podnet",
-            ["plugins"] = new JsonArray(new JsonObject
-            {
-                ["type"] = "ptp",
-                ["ipMasq"] = false,
-                ["ipam"] = new JsonObject
-                {
-                    ["type"] = "host-local",
-                    ["subnet"] = "10.250.0.0/24",
-                    ["dataDir"] = Dirs.IpamDir,
-                },
-            }),
-        };
-        File.WriteAllText(Path.Combine(Dirs.ConfDir, "10-podnet.conflist"), conf.ToJsonString());
     }
 
     public async ValueTask DisposeAsync()

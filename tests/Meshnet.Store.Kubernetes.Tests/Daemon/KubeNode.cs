@@ -43,7 +43,7 @@ internal sealed class KubeNode : IAsyncDisposable
         Cmd.Run("ip", "netns", "add", HostNs).EnsureSuccess();
         _netns.Add(HostNs);
         Cmd.Run("ip", "-n", HostNs, "link", "set", "lo", "up").EnsureSuccess();
-        WritePrimaryConfig();
+        Dirs.WritePrimaryConfig("1.0.0");
         if (kubeconfig is null)
         {
             kubeconfig = Path.Combine(Dirs.Root, "kubeconfig");
@@ -224,27 +224,6 @@ internal sealed class KubeNode : IAsyncDisposable
             user: fake
         current-context: fake
         """;
-
-    private void WritePrimaryConfig()
-    {
-        var conf = new JsonObject
-        {
-            ["cniVersion"] = "1.0.0",
-            ["name"] = "podnet",
-            ["plugins"] = new JsonArray(new JsonObject
-            {
-                ["type"] = "ptp",
-                ["ipMasq"] = false,
-                ["ipam"] = new JsonObject
-                {
-                    ["type"] = "host-local",
-                    ["subnet"] = "10.250.0.0/24",
-                    ["dataDir"] = Dirs.IpamDir,
-                },
-            }),
-        };
-        File.WriteAllText(Path.Combine(Dirs.ConfDir, "10-podnet.conflist"), conf.ToJsonString());
-    }
 
     public async ValueTask DisposeAsync()
     {
