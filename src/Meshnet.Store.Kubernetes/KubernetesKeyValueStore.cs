@@ -87,7 +87,7 @@ internal sealed class KubernetesKeyValueStore : IKeyValueStore
         var dataKey = EncodeKey(key);
         return MutateAsync<KeyValueEntry>(key, createIfMissing: true, (data, revision) =>
         {
-            CheckRevision(key, ifRevision, data.TryGetPropertyValue(dataKey, out var raw) ? DecodeEntry(key, raw) : null);
+            KeyValueEntry.CheckRevision(key, ifRevision, data.TryGetPropertyValue(dataKey, out var raw) ? DecodeEntry(key, raw) : null);
             data[dataKey] = revision.ToString(CultureInfo.InvariantCulture) + "|" + value;
             return (Write: true, Result: new KeyValueEntry(key, value, revision));
         }, ct);
@@ -104,7 +104,7 @@ internal sealed class KubernetesKeyValueStore : IKeyValueStore
                 return (Write: false, Result: false);
             }
 
-            CheckRevision(key, ifRevision, DecodeEntry(key, raw));
+            KeyValueEntry.CheckRevision(key, ifRevision, DecodeEntry(key, raw));
             data.Remove(dataKey);
             return (Write: true, Result: true);
         }, ct);
@@ -225,21 +225,6 @@ internal sealed class KubernetesKeyValueStore : IKeyValueStore
         if (!ApiServerConnection.IsSuccess(status) && status != HttpStatusCode.Conflict)
         {
             throw ApiServerConnection.CreateError(status, text, $"create {What}", _namespace);
-        }
-    }
-
-    private static void CheckRevision(string key, long? ifRevision, KeyValueEntry? current)
-    {
-        switch (ifRevision)
-        {
-            case null:
-                return;
-            case 0 when current is not null:
-                throw new ConflictException($"key {key} already exists (revision {current.Revision})");
-            case not 0 when current is null:
-                throw new ConflictException($"key {key} does not exist, expected revision {ifRevision}");
-            case not 0 when current!.Revision != ifRevision:
-                throw new ConflictException($"key {key} was modified: revision {ifRevision} is stale, current is {current.Revision}");
         }
     }
 

@@ -23,4 +23,24 @@ public interface IKeyValueStore
 }
 
 /// <summary>A stored value and the store revision of its last write.</summary>
-public sealed record KeyValueEntry(string Key, string Value, long Revision);
+public sealed record KeyValueEntry(string Key, string Value, long Revision)
+{
+    /// <summary>
+    /// The write precondition every <see cref="IKeyValueStore"/> applies: throws <see cref="ConflictException"/>
+    /// unless <paramref name="ifRevision"/> (null: none, 0: must not exist) matches <paramref name="current"/>.
+    /// </summary>
+    public static void CheckRevision(string key, long? ifRevision, KeyValueEntry? current)
+    {
+        switch (ifRevision)
+        {
+            case null:
+                return;
+            case 0 when current is not null:
+                throw new ConflictException($"key {key} already exists (revision {current.Revision})");
+            case not 0 when current is null:
+                throw new ConflictException($"key {key} does not exist, expected revision {ifRevision}");
+            case not 0 when current!.Revision != ifRevision:
+                throw new ConflictException($"key {key} was modified: revision {ifRevision} is stale, current is {current.Revision}");
+        }
+    }
+}

@@ -19,7 +19,7 @@ internal sealed class SqliteKeyValueStore(SqliteDatabase db) : IKeyValueStore
         return Task.FromResult(db.Write((c, tx) =>
         {
             var current = Find(c, tx, key);
-            CheckRevision(key, ifRevision, current);
+            KeyValueEntry.CheckRevision(key, ifRevision, current);
             var entry = new KeyValueEntry(key, value, SqliteDatabase.NextRevision(c, tx));
             using var command = Command(c, tx, """
                 INSERT INTO kv (key, value, revision) VALUES ($key, $value, $rev)
@@ -44,7 +44,7 @@ internal sealed class SqliteKeyValueStore(SqliteDatabase db) : IKeyValueStore
                 return false;
             }
 
-            CheckRevision(key, ifRevision, current);
+            KeyValueEntry.CheckRevision(key, ifRevision, current);
             using var command = Command(c, tx, "DELETE FROM kv WHERE key = $key");
             command.Parameters.AddWithValue("$key", key);
             command.ExecuteNonQuery();
@@ -71,21 +71,6 @@ internal sealed class SqliteKeyValueStore(SqliteDatabase db) : IKeyValueStore
 
             return entries;
         }));
-    }
-
-    private static void CheckRevision(string key, long? ifRevision, KeyValueEntry? current)
-    {
-        switch (ifRevision)
-        {
-            case null:
-                return;
-            case 0 when current is not null:
-                throw new ConflictException($"key {key} already exists (revision {current.Revision})");
-            case not 0 when current is null:
-                throw new ConflictException($"key {key} does not exist, expected revision {ifRevision}");
-            case not 0 when current!.Revision != ifRevision:
-                throw new ConflictException($"key {key} was modified: revision {ifRevision} is stale, current is {current.Revision}");
-        }
     }
 
     private static KeyValueEntry? Find(SqliteConnection c, SqliteTransaction tx, string key)
