@@ -36,24 +36,7 @@ internal sealed class BenchDaemon(string meshnetd, string dir, Uri api) : IDispo
     public async Task StartAsync()
     {
         var kubeconfig = Path.Combine(dir, "kubeconfig");
-        await File.WriteAllTextAsync(kubeconfig, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: fake
-              cluster:
-                server: {api.AbsoluteUri.TrimEnd('/')}
-            users:
-            - name: fake
-              user:
-                token: unused-by-the-fake-server
-            contexts:
-            - name: fake
-              context:
-                cluster: fake
-                user: fake
-            current-context: fake
-            """);
+        await File.WriteAllTextAsync(kubeconfig, Meshnet.Store.Kubernetes.Tests.Fixture.FakeApiServer.KubeconfigFor(api));
         var health = FreeTcpPort();
         var psi = new ProcessStartInfo(meshnetd) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[]

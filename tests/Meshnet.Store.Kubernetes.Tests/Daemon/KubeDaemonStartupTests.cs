@@ -12,7 +12,7 @@ public sealed class KubeDaemonStartupTests
         await using var server = await FakeApiServer.StartAsync();
         using var dirs = new NodeDirs();
         var kubeconfig = Path.Combine(dirs.Root, "kubeconfig");
-        await File.WriteAllTextAsync(kubeconfig, KubeNode.KubeconfigFor(server.BaseAddress));
+        await File.WriteAllTextAsync(kubeconfig, FakeApiServer.KubeconfigFor(server.BaseAddress));
         using var daemon = new KubeDaemonProcess(dirs, kubeconfig, "node1", KubeNode.NodeIp);
 
         var e = await Assert.ThrowsAsync<InvalidOperationException>(daemon.StartAsync);

@@ -47,7 +47,7 @@ internal sealed class KubeNode : IAsyncDisposable
         if (kubeconfig is null)
         {
             kubeconfig = Path.Combine(Dirs.Root, "kubeconfig");
-            File.WriteAllText(kubeconfig, KubeconfigFor(daemonApi!));
+            File.WriteAllText(kubeconfig, FakeApiServer.KubeconfigFor(daemonApi!));
         }
 
         Kubeconfig = kubeconfig;
@@ -205,25 +205,6 @@ internal sealed class KubeNode : IAsyncDisposable
             await Task.Delay(50);
         }
     }
-
-    public static string KubeconfigFor(Uri api) => $"""
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: fake
-          cluster:
-            server: {api.AbsoluteUri.TrimEnd('/')}
-        users:
-        - name: fake
-          user:
-            token: unused-by-the-fake-server
-        contexts:
-        - name: fake
-          context:
-            cluster: fake
-            user: fake
-        current-context: fake
-        """;
 
     public async ValueTask DisposeAsync()
     {

@@ -92,6 +92,29 @@ public sealed class FakeApiServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// A kubeconfig for a server at <paramref name="api"/> (this one, or a proxy in front of it), for a process that
+    /// finds its cluster through KUBECONFIG as meshnetd does outside a pod. The token is never checked.
+    /// </summary>
+    public static string KubeconfigFor(Uri api) => $"""
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: fake
+          cluster:
+            server: {api.AbsoluteUri.TrimEnd('/')}
+        users:
+        - name: fake
+          user:
+            token: unused-by-the-fake-server
+        contexts:
+        - name: fake
+          context:
+            cluster: fake
+            user: fake
+        current-context: fake
+        """;
+
     /// <summary>A client configuration for this server (plain HTTP, no credentials).</summary>
     public KubernetesClientConfiguration ClientConfiguration() => new() { Host = BaseAddress.AbsoluteUri };
 
