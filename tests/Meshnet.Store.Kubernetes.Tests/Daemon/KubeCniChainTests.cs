@@ -21,8 +21,16 @@ public abstract class KubeCniChainContract
     {
         Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
         var node = await StartNodeAsync();
-        await node.ApplyAsync(Pair);
-        return (node, node.NewPod("r1"), node.NewPod("r2"));
+        try
+        {
+            await node.ApplyAsync(Pair);
+            return (node, node.NewPod("r1"), node.NewPod("r2"));
+        }
+        catch
+        {
+            await node.DisposeAsync(); // the caller never gets the node to dispose
+            throw;
+        }
     }
 
     [SkippableTheory]
