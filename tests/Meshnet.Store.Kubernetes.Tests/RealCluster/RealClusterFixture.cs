@@ -97,7 +97,14 @@ public sealed class RealClusterFixture : IAsyncLifetime, IDisposable
 
         foreach (var ns in _createdNamespaces)
         {
-            await _client.CoreV1.DeleteNamespaceAsync(ns);
+            try
+            {
+                await _client.CoreV1.DeleteNamespaceAsync(ns);
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                // already gone (someone cleaned up first): the other namespaces must still go
+            }
         }
 
         // Namespace deletion finishes asynchronously (finalizers empty it first); wait, so that the next run does not
