@@ -44,6 +44,9 @@ internal static partial class Interop
     public const nuint TUNSETIFF = 0x400454ca;
     public const nuint TUNSETPERSIST = 0x400454cb;
 
+    /// <summary>_IO(NSIO = 0xb7, 0x3): the CLONE_NEW* type of a namespace fd.</summary>
+    public const nuint NS_GET_NSTYPE = 0xb703;
+
     public const int EINTR = 4;
     public const int ENOENT = 2;
     public const int EAGAIN = 11;
