@@ -8,7 +8,8 @@ namespace Meshnet.Daemon.Cni;
 /// <summary>
 /// Pods the plugin let through while this daemon was down (no Topology was known for them then) wait in the spool.
 /// When a Topology for one exists — at start, or when it is created later — the pod is registered as if its ADD had
-/// reached us, and its links are plumbed. Spool entries whose namespace is gone are dropped.
+/// reached us, and its links are plumbed. Spool entries whose namespace is gone are dropped. DELs that found the daemon
+/// down are completed first, at start.
 /// </summary>
 internal sealed partial class PendingPodAdopter(
     TopologyCache cache, CniBackendService backend, NodeReconciler reconciler, DaemonOptions options, ILogger<PendingPodAdopter> logger)
@@ -28,10 +29,24 @@ internal sealed partial class PendingPodAdopter(
             }
         };
 
+        await CompleteDeletionsAsync(stoppingToken);
         await AdoptAsync(null, stoppingToken);
         await foreach (var key in added.Reader.ReadAllAsync(stoppingToken))
         {
             await AdoptAsync(key, stoppingToken);
+        }
+    }
+
+    /// <summary>DELs the plugin answered while we were down: each releases its pod unless a newer sandbox runs it.</summary>
+    private async Task CompleteDeletionsAsync(CancellationToken ct)
+    {
+        var deletions = PendingPodSpool.ForDeletions(options.StateDir);
+        foreach (var del in deletions.ReadAll())
+        {
+            var key = new PodKey(del.Namespace, del.Name);
+            LogDeletionCompleted(logger, key.ToString(), del.ContainerId);
+            await backend.DeleteAsync(key, del.ContainerId, del.Netns, ct);
+            deletions.Remove(del.ContainerId);
         }
     }
 
@@ -70,6 +85,9 @@ internal sealed partial class PendingPodAdopter(
             _spool.Remove(pod.ContainerId);
         }
     }
+
+    [LoggerMessage(EventId = 311, Level = LogLevel.Information, Message = "Completing DEL of {Pod} (container {ContainerId}) made while the daemon was down")]
+    private static partial void LogDeletionCompleted(ILogger logger, string pod, string containerId);
 
     [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "Adopting {Pod} (container {ContainerId}) started while the daemon was down")]
     private static partial void LogAdopted(ILogger logger, string pod, string containerId);
