@@ -132,4 +132,33 @@ public sealed class RequestValidationTests(PluginBinary binary) : PluginTest(bin
 
         Assert.Equal(0, result.ExitCode);
     }
+
+    [Theory]
+    [InlineData("stateDir")]
+    [InlineData("daemonSocket")]
+    public void Add_RelativeStateDirOrSocket_InvalidConfigNamingTheKey(string key)
+    {
+        var result = Run(new CniCall { Command = "ADD", Stdin = Sandbox.Config("1.0.0", SpecVersions.PrevResult("1.0.0"), c => c[key] = "relative/dir") });
+
+        Assert.Equal(7u, result.ErrorCode);
+        Assert.Contains(key, result.ErrorMessage, StringComparison.Ordinal);
+        Assert.False(Directory.Exists("relative"));
+    }
+
+    [Fact]
+    public async Task Gc_AttachmentWithoutContainerId_InvalidConfigAndNothingCollected()
+    {
+        var daemon = await StartDaemonAsync();
+        Sandbox.Spool.Write(new Meshnet.Protocol.PendingPod("lab", "r1", "old1", "/var/run/netns/x", "eth0"));
+
+        var result = Run(new CniCall
+        {
+            Command = "GC", ContainerId = null, Netns = null, IfName = null, Args = null,
+            Stdin = Sandbox.Config("1.1.0", extra: c => c["cni.dev/valid-attachments"] = new JsonArray(new JsonObject { ["ifname"] = "eth0" })),
+        });
+
+        Assert.Equal(7u, result.ErrorCode);
+        Assert.Empty(daemon.Calls.GcRequests);
+        Assert.NotNull(Sandbox.Spool.Read("old1"));
+    }
 }
