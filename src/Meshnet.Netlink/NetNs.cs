@@ -131,31 +131,23 @@ public sealed class NetNs : IDisposable
             return "is not an absolute path";
         }
 
-        SafeFileHandle handle;
-        try
+        // O_NONBLOCK: a FIFO given as the path must not block the caller until someone writes to it.
+        var fd = Interop.Open(path, Interop.O_RDONLY | Interop.O_NONBLOCK | Interop.O_CLOEXEC);
+        if (fd < 0)
         {
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return "does not exist";
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return $"cannot be opened: {e.Message}";
+            var errno = Marshal.GetLastPInvokeError();
+            return errno == Interop.ENOENT ? "does not exist" : $"cannot be opened: {Marshal.GetPInvokeErrorMessage(errno)}";
         }
 
-        using (handle)
+        using var handle = new SafeFd(fd);
+        var type = Interop.Ioctl(handle, Interop.NS_GET_NSTYPE, 0);
+        if (type < 0)
         {
-            var type = Interop.Ioctl(handle, Interop.NS_GET_NSTYPE, 0);
-            if (type < 0)
-            {
-                // ENOTTY: the file is not on nsfs at all.
-                return "is not a namespace file";
-            }
-
-            return type == Interop.CLONE_NEWNET ? null : "is a namespace, but not a network namespace";
+            // ENOTTY: the file is not on nsfs at all.
+            return "is not a namespace file";
         }
+
+        return type == Interop.CLONE_NEWNET ? null : "is a namespace, but not a network namespace";
     }
 
     /// <summary>= ip netns list (names only, sorted).</summary>

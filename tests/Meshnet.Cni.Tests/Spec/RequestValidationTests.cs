@@ -45,6 +45,19 @@ public sealed class RequestValidationTests(PluginBinary binary) : PluginTest(bin
     }
 
     [Fact]
+    public async Task Add_NetnsIsAFifo_RefusedWithoutBlocking()
+    {
+        var daemon = await StartDaemonAsync();
+        var fifo = Path.Combine(Sandbox.StateDir, "fifo");
+        Meshnet.Testing.Cmd.Run("mkfifo", fifo).EnsureSuccess();
+
+        var result = Run(Add("1.0.0", SpecVersions.PrevResult("1.0.0")) with { Netns = fifo });
+
+        Assert.Equal(4u, result.ErrorCode);
+        AssertNoSideEffect(daemon);
+    }
+
+    [Fact]
     public void Add_NetnsIsNotANetworkNamespaceAndDaemonDown_NothingSpooled()
     {
         var result = Run(Add("1.0.0", SpecVersions.PrevResult("1.0.0")) with { Netns = "/etc/hostname" });
