@@ -145,6 +145,10 @@ internal static class Program
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss.fff ";
         });
+        // ASP.NET Core and gRPC log every call at Information (request started/finished, endpoint executed): on a busy
+        // node most of the log. Our own lines say what happened to each pod; the framework's warnings and errors stay.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ListenUnixSocket(options.Socket, o => o.Protocols = HttpProtocols.Http2);

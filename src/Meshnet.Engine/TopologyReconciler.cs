@@ -39,22 +39,94 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
 
         RemoveEndsOfPendingLinks(pods, plan);
         var result = engine.Converge(plan.Links, nodeNetNs);
+
+        // The pod incarnation (container, netns, node) each status write is for: the pass's own pods as given, their
+        // same-node peers as the world showed them when the plan was made.
+        var planned = pods.ToDictionary(p => p.Key, p => p.Status);
+        foreach (var end in result.Links.SelectMany(l => l.Link.LocalEnds))
+        {
+            if (!planned.ContainsKey(end.Pod) && world.GetValueOrDefault(end.Pod) is { } peer)
+            {
+                planned[end.Pod] = peer.Status;
+            }
+        }
+
+        result = await PendWhereAPodWentAwayAsync(result, planned, ct);
         var statuses = StatusByEnd(plan, result);
 
         // Both ends of a same-node link get their status, even when only one of the pods was asked for.
-        var touched = pods.Select(p => p.Key)
-            .Concat(result.Links.SelectMany(l => l.Link.LocalEnds).Select(e => e.Pod))
-            .Distinct();
         var stored = new List<Topology>();
-        foreach (var key in touched)
+        foreach (var (key, incarnation) in planned)
         {
-            if (await store.PatchStatusAsync(key, world.GetValueOrDefault(key), current => WithLinkStatus(current, statuses), ct) is { } written)
+            if (await store.PatchStatusAsync(key, world.GetValueOrDefault(key), current => WithLinkStatus(current, incarnation, statuses), ct) is { } written)
             {
                 stored.Add(written);
             }
         }
 
         return new ReconcileResult(plan, result, stored);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="current"/> is still the pod incarnation a pass planned for: alive, in the same container,
+    /// netns and node. A DEL (or a re-ADD in a new sandbox) that lands while the pass runs changes one of them.
+    /// </summary>
+    public static bool IsSameIncarnation(TopologyStatus current, TopologyStatus planned) =>
+        current.IsAlive
+        && (current.ContainerId ?? "") == (planned.ContainerId ?? "")
+        && current.NetNs == planned.NetNs
+        && (current.NodeName ?? "") == (planned.NodeName ?? "");
+
+    /// <summary>
+    /// A link that failed because one of its pods went away during the pass (DELeted, its netns removed) is pending,
+    /// not failed: the pod that stays is not to blame for its peer vanishing (its ADD must not fail with a
+    /// plumbing_error like "No such device"). Only failed links are looked at, so a healthy pass reads nothing.
+    /// </summary>
+    private async Task<ConvergeResult> PendWhereAPodWentAwayAsync(
+        ConvergeResult result, Dictionary<PodKey, TopologyStatus> planned, CancellationToken ct)
+    {
+        if (!result.Failures.Any())
+        {
+            return result;
+        }
+
+        var gone = new Dictionary<PodKey, bool>();
+        async Task<bool> WentAwayAsync(EndpointSpec end)
+        {
+            if (!gone.TryGetValue(end.Pod, out var away))
+            {
+                away = !File.Exists(end.NetNsPath)
+                    || !planned.TryGetValue(end.Pod, out var incarnation)
+                    || await store.GetAsync(end.Pod, ct) is not { } now
+                    || !IsSameIncarnation(now.Status, incarnation);
+                gone[end.Pod] = away;
+            }
+
+            return away;
+        }
+
+        var outcomes = new List<LinkOutcome>(result.Links.Count);
+        foreach (var outcome in result.Links)
+        {
+            EndpointSpec? vanished = null;
+            if (outcome.State == LinkState.Failed)
+            {
+                foreach (var end in outcome.Link.LocalEnds)
+                {
+                    if (await WentAwayAsync(end))
+                    {
+                        vanished = end;
+                        break;
+                    }
+                }
+            }
+
+            outcomes.Add(vanished is null
+                ? outcome
+                : outcome with { State = LinkState.Pending, Error = $"pod {vanished.Pod} went away while its link was plumbed ({outcome.Error})" });
+        }
+
+        return result with { Links = outcomes };
     }
 
     /// <summary>
@@ -149,8 +221,16 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
         return byEnd;
     }
 
-    private static TopologyStatus WithLinkStatus(Topology current, Dictionary<(PodKey, int, string), LinkStatus> statuses)
+    private static TopologyStatus WithLinkStatus(
+        Topology current, TopologyStatus planned, Dictionary<(PodKey, int, string), LinkStatus> statuses)
     {
+        // A DEL (or a new sandbox) since the plan: this pass's view of the pod is history, and writing it would bring
+        // back links of a pod the node no longer has. Re-checked on every retry of the write, against a fresh read.
+        if (!IsSameIncarnation(current.Status, planned))
+        {
+            return current.Status;
+        }
+
         // Previous entries by (uid, interface): one lookup per link, not a scan (pods may have thousands of links).
         var previous = new Dictionary<(int, string?), LinkStatus>();
         foreach (var old in current.Status.Links)

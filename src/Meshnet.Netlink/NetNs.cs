@@ -118,6 +118,38 @@ public sealed class NetNs : IDisposable
 
     public static bool Exists(string name) => File.Exists(PathOf(name));
 
+    /// <summary>
+    /// Why <paramref name="path"/> is not a network namespace, or null when it is one: it must be absolute and name a
+    /// namespace file (nsfs) whose type, asked of the kernel with the NS_GET_NSTYPE ioctl, is CLONE_NEWNET. A regular
+    /// file, a directory, a missing path or another kind of namespace (/proc/PID/ns/mnt) is refused, so that nothing
+    /// is registered or plumbed for a path that <c>setns</c> would later reject.
+    /// </summary>
+    public static string? WhyNotNetworkNamespace(string path)
+    {
+        if (!System.IO.Path.IsPathRooted(path))
+        {
+            return "is not an absolute path";
+        }
+
+        // O_NONBLOCK: a FIFO given as the path must not block the caller until someone writes to it.
+        var fd = Interop.Open(path, Interop.O_RDONLY | Interop.O_NONBLOCK | Interop.O_CLOEXEC);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            return errno == Interop.ENOENT ? "does not exist" : $"cannot be opened: {Marshal.GetPInvokeErrorMessage(errno)}";
+        }
+
+        using var handle = new SafeFd(fd);
+        var type = Interop.Ioctl(handle, Interop.NS_GET_NSTYPE, 0);
+        if (type < 0)
+        {
+            // ENOTTY: the file is not on nsfs at all.
+            return "is not a namespace file";
+        }
+
+        return type == Interop.CLONE_NEWNET ? null : "is a namespace, but not a network namespace";
+    }
+
     /// <summary>= ip netns list (names only, sorted).</summary>
     public static IReadOnlyList<string> List()
     {

@@ -14,8 +14,22 @@ public sealed class PendingPodSpool
 
     private const string Extension = ".json";
 
+    /// <summary>The folder of DELs that found the daemon down (<see cref="ForDeletions"/>).</summary>
+    public const string DeletionsDirectoryName = "pending-del";
+
     /// <param name="stateDir">The meshnet state directory (default <c>/run/meshnet</c>).</param>
-    public PendingPodSpool(string stateDir) => Directory = Path.Combine(stateDir, DirectoryName);
+    public PendingPodSpool(string stateDir)
+        : this(stateDir, DirectoryName)
+    {
+    }
+
+    private PendingPodSpool(string stateDir, string directoryName) => Directory = Path.Combine(stateDir, directoryName);
+
+    /// <summary>
+    /// DELs the plugin answered with success while the daemon was unreachable, one per container: the daemon
+    /// completes each when it starts (releases the pod if it still runs that container) and removes the entry.
+    /// </summary>
+    public static PendingPodSpool ForDeletions(string stateDir) => new(stateDir, DeletionsDirectoryName);
 
     /// <summary>The spool folder.</summary>
     public string Directory { get; }

@@ -85,6 +85,39 @@ public sealed class TopologyReconcilerTests : IAsyncLifetime
         Assert.Contains(stored, result.Stored);
     }
 
+    [SkippableFact]
+    public async Task ReconcileAsync_PeerDeletedAfterTheWorldWasRead_WritesNoStatusForThePeer()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        var world = await StartPairAsync();
+        var r2 = new PodKey(Ns, "r2");
+        // A DEL lands after the pass's world was read: the world (the daemon's cache) still shows r2 alive.
+        await _store.PatchStatusAsync(r2, t => t.Status with { NetNs = "", SrcIp = "", NodeName = "", Links = [] });
+
+        await new TopologyReconciler(_store, _engine).ReconcileAsync([world[new PodKey(Ns, "r1")]], world, _ => true, default);
+
+        var stored = (await _store.GetAsync(r2))!.Status;
+        Assert.False(stored.IsAlive);
+        Assert.Empty(stored.Links);
+    }
+
+    [SkippableFact]
+    public async Task ReconcileAsync_PeerNamespaceGoneAndPeerDeleted_LinkIsPendingNotFailed()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        var world = await StartPairAsync();
+        var r2 = new PodKey(Ns, "r2");
+        await _store.PatchStatusAsync(r2, t => t.Status with { NetNs = "", SrcIp = "", NodeName = "", Links = [] });
+        _netns[1].Dispose(); // the runtime removed r2's namespace after its DEL
+
+        var result = await new TopologyReconciler(_store, _engine).ReconcileAsync([world[new PodKey(Ns, "r1")]], world, _ => true, default);
+
+        Assert.Empty(result.Converge.Failures);
+        var r1 = (await _store.GetAsync(new PodKey(Ns, "r1")))!.Status;
+        Assert.Equal(LinkState.Pending, Assert.Single(r1.Links).State);
+        Assert.Equal("", r1.PlumbingError);
+    }
+
     /// <summary>r1 ↔ r2 (one veth), both registered alive in namespaces of their own; the world as the store holds it.</summary>
     private static Topology Declaring(string name, params (int Uid, string Peer)[] links) => new()
     {

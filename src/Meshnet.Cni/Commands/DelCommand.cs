@@ -1,11 +1,13 @@
 using Meshnet.Cni.Daemon;
 using Meshnet.Cni.Spec;
+using Meshnet.Protocol;
 
 namespace Meshnet.Cni.Commands;
 
 /// <summary>
-/// DEL: idempotent. A missing netns or a pod the daemon does not know is success; only a daemon that is down
-/// while the pod has a Topology makes the runtime retry (code 11), because its links must be released.
+/// DEL: idempotent, and successful whenever it can be. A missing netns or a pod the daemon does not know is success;
+/// a daemon that is down gets the DEL spooled (<see cref="PendingPodSpool.ForDeletions"/>) and completes it when it
+/// starts, so that the runtime's DEL of the whole chain (ptp's veth and address) is not held up by meshnet.
 /// </summary>
 internal static class DelCommand
 {
@@ -25,10 +27,10 @@ internal static class DelCommand
         var reply = await daemon.DelAsync(invocation.ToRequest(pod));
         if (reply is null)
         {
-            if (OfflineTopologyIndex.MayHaveTopology(invocation.Config.EffectiveStateDir, pod))
-            {
-                throw DaemonReplies.Unreachable(daemon.SocketPath);
-            }
+            var env = invocation.Environment;
+            IoErrors.Wrap("pending deletion spool", () =>
+                PendingPodSpool.ForDeletions(invocation.Config.EffectiveStateDir)
+                    .Write(new PendingPod(pod.Namespace, pod.Name, env.ContainerId, env.Netns, env.IfName)));
             return;
         }
         if (reply.ErrorCode != (uint)CniErrorCode.UnknownContainer)

@@ -6,14 +6,17 @@ namespace Meshnet.Cni.Commands;
 
 /// <summary>
 /// GC (spec 1.1.0): forget spooled pods that are no longer attached, and tell the daemon which attachments
-/// are still valid. A daemon that is down garbage-collects on its own start, so GC does not fail for it.
+/// are still valid. A GC without <c>cni.dev/valid-attachments</c> is invalid config (7) and changes nothing. A daemon that is down garbage-collects on its own start, so GC does not fail for it.
 /// </summary>
 internal static class GcCommand
 {
     public static async Task RunAsync(CniInvocation invocation)
     {
         SpecVersion.RequireAtLeast(invocation.CniVersion, "1.1.0", CniEnvironment.Gc);
-        var valid = invocation.Config.ValidAttachments ?? [];
+        // Without the list every attachment would look stale: a GC that does not say what is valid removes nothing.
+        var valid = invocation.Config.ValidAttachments
+            ?? throw new CniException(CniErrorCode.InvalidNetworkConfig,
+                "GC needs cni.dev/valid-attachments (the attachments still in use); without it nothing is collected");
         PruneSpool(invocation, valid);
 
         var request = new GcRequest { CniVersion = invocation.CniVersion };

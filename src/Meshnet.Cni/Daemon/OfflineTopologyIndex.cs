@@ -7,8 +7,9 @@ namespace Meshnet.Cni.Daemon;
 internal static class OfflineTopologyIndex
 {
     /// <summary>
-    /// True when the daemon's last index lists the pod, or when there is no index at all: without one we cannot
-    /// tell, and letting a pod with links start without them is worse than asking the runtime to retry.
+    /// True when the daemon's last index lists the pod. No index at all (a daemon that never ran on this node, or a
+    /// state directory that was wiped) is not a reason to turn every pod away: the pod passes and is spooled, and the
+    /// daemon gives it its links when it starts if it has a Topology.
     /// </summary>
     public static bool MayHaveTopology(string stateDir, PodRef pod)
     {
@@ -19,7 +20,7 @@ internal static class OfflineTopologyIndex
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return true;
+            return false;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -12,12 +12,28 @@ internal sealed record CniInvocation(CniEnvironment Environment, NetworkConfig C
 
     public PendingPodSpool Spool => new(Config.EffectiveStateDir);
 
-    /// <summary>Parses and validates in skel's order: config JSON (6), network name (7), container id and ifname.</summary>
+    /// <summary>
+    /// Parses and validates in skel's order: config JSON (6), network name (7), then meshnet's keys (7), container id
+    /// and ifname; then, for ADD and CHECK, that CNI_NETNS is a network namespace (4) and that prevResult has its
+    /// version's shape (6). All of it happens before the first side effect (a call to the daemon, a spool entry), so a
+    /// refused request changed nothing.
+    /// </summary>
     public static CniInvocation Create(CniEnvironment environment, ReadOnlySpan<byte> stdin)
     {
         var config = NetworkConfig.Parse(stdin);
         CniNames.ValidateNetworkName(config.Name ?? string.Empty);
+        config.Validate();
         environment.ValidateAttachmentNames();
+        if (environment.Command is CniEnvironment.Add or CniEnvironment.Check)
+        {
+            if (Meshnet.Netlink.NetNs.WhyNotNetworkNamespace(environment.Netns) is { } why)
+            {
+                throw new CniException(CniErrorCode.InvalidEnvironmentVariables, $"CNI_NETNS \"{environment.Netns}\" {why}");
+            }
+
+            PrevResult.Validate(config.PrevResult, config.EffectiveCniVersion);
+        }
+
         return new CniInvocation(environment, config);
     }
 

@@ -47,6 +47,31 @@ internal sealed record NetworkConfig
 
     public string EffectiveStateDir => string.IsNullOrEmpty(StateDir) ? DefaultStateDir : StateDir;
 
+    /// <summary>
+    /// meshnet's own keys and the GC list, checked before anything is done with them (7, naming the key): the state
+    /// directory and socket must be absolute (a relative one would put the spool wherever the runtime's working
+    /// directory happens to be), and every valid attachment names its container and interface.
+    /// </summary>
+    public void Validate()
+    {
+        foreach (var (key, path) in new[] { ("daemonSocket", DaemonSocket), ("stateDir", StateDir) })
+        {
+            if (!string.IsNullOrEmpty(path) && !Path.IsPathFullyQualified(path))
+            {
+                throw new CniException(CniErrorCode.InvalidNetworkConfig, $"{key} \"{path}\" is not an absolute path");
+            }
+        }
+
+        for (var i = 0; i < (ValidAttachments?.Count ?? 0); i++)
+        {
+            if (ValidAttachments![i] is not { ContainerId.Length: > 0, IfName.Length: > 0 })
+            {
+                throw new CniException(CniErrorCode.InvalidNetworkConfig,
+                    $"cni.dev/valid-attachments[{i}] needs a containerID and an ifname");
+            }
+        }
+    }
+
     /// <summary>Parses stdin; malformed JSON or a wrongly typed key is a decoding failure (6), as in skel.</summary>
     public static NetworkConfig Parse(ReadOnlySpan<byte> json)
     {

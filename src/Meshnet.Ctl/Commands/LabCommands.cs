@@ -105,6 +105,7 @@ internal static class LabCommands
             // Daemons first, so none of them reacts to the pods going away.
             await new MultiNodeLabRunner(store, parse.GetValue(storeOption)!, Console.Out).DownAsync(labName, ct);
             await new LabRunner(store, new LinkEngine(NullLogger<LinkEngine>.Instance), Console.Out, new LabOptions()).DownAsync(labName, ct);
+            lease.RemoveOnRelease = true;
             return 0;
         });
         return cmd;

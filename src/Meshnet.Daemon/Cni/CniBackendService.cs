@@ -31,6 +31,7 @@ internal sealed partial class CniBackendService(
     private const uint CodeCheckFailed = 100;
 
     private readonly PendingPodSpool _spool = new(options.StateDir);
+    private readonly PendingPodSpool _deletions = PendingPodSpool.ForDeletions(options.StateDir);
 
     public override async Task<CniReply> Add(CniRequest request, ServerCallContext context)
     {
@@ -59,6 +60,7 @@ internal sealed partial class CniBackendService(
         }
 
         _spool.Remove(request.ContainerId);
+        _deletions.Remove(request.ContainerId); // this ADD is newer than a DEL spooled while we were down
         LogAdd(logger, key.ToString(), request.ContainerId, request.Netns);
         var alive = await RegisterAsync(topo, request.Netns, request.ContainerId, context.CancellationToken);
         if (alive is null)
@@ -99,21 +101,31 @@ internal sealed partial class CniBackendService(
         }
 
         _spool.Remove(request.ContainerId);
-        var key = new PodKey(request.PodNamespace, request.PodName);
-        var topo = await store.GetAsync(key, context.CancellationToken);
+        _deletions.Remove(request.ContainerId);
+        var hasTopology = await DeleteAsync(new PodKey(request.PodNamespace, request.PodName), request.ContainerId, request.Netns, context.CancellationToken);
+        return new CniReply { HasTopology = hasTopology };
+    }
+
+    /// <summary>
+    /// DEL of the pod's <paramref name="containerId"/>: releases the pod when it runs that container (or none), and
+    /// leaves a newer sandbox alone. Returns whether the pod has a Topology.
+    /// </summary>
+    internal async Task<bool> DeleteAsync(PodKey key, string containerId, string? netns, CancellationToken ct)
+    {
+        var topo = await store.GetAsync(key, ct);
         if (topo is null)
         {
-            return new CniReply { HasTopology = false };
+            return false;
         }
 
-        if (!string.IsNullOrEmpty(topo.Status.ContainerId) && topo.Status.ContainerId != request.ContainerId)
+        if (!string.IsNullOrEmpty(topo.Status.ContainerId) && topo.Status.ContainerId != containerId)
         {
-            LogStaleDel(logger, key.ToString(), request.ContainerId, topo.Status.ContainerId);
-            return new CniReply { HasTopology = true };
+            LogStaleDel(logger, key.ToString(), containerId, topo.Status.ContainerId);
+            return true;
         }
 
-        await ForgetPodAsync(topo, request.Netns, context.CancellationToken);
-        return new CniReply { HasTopology = true };
+        await ForgetPodAsync(topo, netns, ct);
+        return true;
     }
 
     public override async Task<CniReply> Check(CniRequest request, ServerCallContext context)
@@ -225,9 +237,9 @@ internal sealed partial class CniBackendService(
             return Error(CodeInvalidEnv, "meshnet: container id is required");
         }
 
-        if (needNetns && (string.IsNullOrEmpty(r.Netns) || !Path.IsPathRooted(r.Netns) || !File.Exists(r.Netns)))
+        if (needNetns && Netlink.NetNs.WhyNotNetworkNamespace(r.Netns) is { } why)
         {
-            return Error(CodeInvalidEnv, $"meshnet: netns \"{r.Netns}\" does not exist");
+            return Error(CodeInvalidEnv, $"meshnet: netns \"{r.Netns}\" {why}");
         }
 
         return null;

@@ -33,8 +33,9 @@ internal static class NodeApiHosting
         kestrel.Listen(endpoint, listen => UseMutualTls(listen, tls));
 
     /// <summary>
-    /// HTTP/2 over TLS, where the handshake fails unless the client presents a node certificate of this cluster; and
-    /// a mark on every connection, so that <see cref="MapNodeApi"/> can tell this listener's requests apart.
+    /// HTTP/2 over TLS, where the handshake fails unless the client presents a node certificate of this cluster (each
+    /// refusal logged, see <see cref="TlsRejectionLog"/>); and a mark on every connection, so that
+    /// <see cref="MapNodeApi"/> can tell this listener's requests apart.
     /// </summary>
     private static void UseMutualTls(ListenOptions listen, NodeTlsMaterial tls)
     {
@@ -44,13 +45,15 @@ internal static class NodeApiHosting
             connection.Items[ListenerMarker] = true;
             return next(connection);
         });
+        listen.Use(next => connection => listen.ApplicationServices.GetRequiredService<TlsRejectionLog>().WatchAsync(connection, next));
         listen.UseHttps(new HttpsConnectionAdapterOptions
         {
             ServerCertificate = tls.Certificate,
             ClientCertificateMode = ClientCertificateMode.RequireCertificate,
             CheckCertificateRevocation = false,
-            ClientCertificateValidation = (certificate, _, _) => tls.Validator.Validate(certificate, NodeCertificatePurpose.Client).IsValid,
+            ClientCertificateValidation = (certificate, _, _) => TlsRejectionLog.Verdict(tls.Validator.Validate(certificate, NodeCertificatePurpose.Client)),
         });
+        listen.Use(TlsRejectionLog.MarkHandshakeCompleted);
     }
 
     /// <summary>
@@ -68,6 +71,8 @@ internal static class NodeApiHosting
         services.AddSingleton(tls);
         services.AddSingleton(tls.Validator);
         services.AddSingleton<LinkEndIndex>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<TlsRejectionLog>();
         services.AddSingleton(sp => new NodeLinkAuthorizer(sp.GetRequiredService<LinkEndIndex>(), tls.NodeName));
         services.TryAddSingleton<ILocalLinkQueue, WorkQueueLinkQueue>();
         services.AddSingleton<NodeLinksClientFactory>();

@@ -44,6 +44,9 @@ internal static partial class Interop
     public const nuint TUNSETIFF = 0x400454ca;
     public const nuint TUNSETPERSIST = 0x400454cb;
 
+    /// <summary>_IO(NSIO = 0xb7, 0x3): the CLONE_NEW* type of a namespace fd.</summary>
+    public const nuint NS_GET_NSTYPE = 0xb703;
+
     public const int EINTR = 4;
     public const int ENOENT = 2;
     public const int EAGAIN = 11;
@@ -73,6 +76,13 @@ internal static partial class Interop
 
     [LibraryImport(LibName, EntryPoint = "socket", SetLastError = true)]
     public static partial int Socket(int domain, int type, int protocol);
+
+    public const int O_RDONLY = 0;
+    public const int O_NONBLOCK = 0x800;
+    public const int O_CLOEXEC = 0x80000;
+
+    [LibraryImport(LibName, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Open(string path, int flags);
 
     [LibraryImport(LibName, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);

@@ -55,13 +55,13 @@ public sealed class AddCommandTests(PluginBinary binary) : PluginTest(binary)
     {
         var daemon = await StartDaemonAsync();
 
-        Run(Add("1.0.0") with { ContainerId = "abc123", Netns = "/var/run/netns/p1", IfName = "eth0" });
+        Run(Add("1.0.0") with { ContainerId = "abc123", Netns = CniCall.AnyNetns, IfName = "eth0" });
 
         var (method, request) = Assert.Single(daemon.Calls.Requests);
         Assert.Equal("Add", method);
         Assert.Equal(new CniRequest
         {
-            PodNamespace = "lab", PodName = "r1", ContainerId = "abc123", Netns = "/var/run/netns/p1", Ifname = "eth0", CniVersion = "1.0.0",
+            PodNamespace = "lab", PodName = "r1", ContainerId = "abc123", Netns = CniCall.AnyNetns, Ifname = "eth0", CniVersion = "1.0.0",
         }, request);
     }
 
@@ -112,11 +112,12 @@ public sealed class AddCommandTests(PluginBinary binary) : PluginTest(binary)
     }
 
     [Fact]
-    public void Add_DaemonDownNoIndexAtAll_AsksToTryAgainLater()
+    public void Add_DaemonDownNoIndexAtAll_PassesAndSpoolsThePod()
     {
         var result = Run(Add("1.0.0"));
 
-        Assert.Equal(11u, result.ErrorCode);
+        Assert.Equal(0, result.ExitCode);
+        Assert.NotNull(Sandbox.Spool.Read("c0ffee01"));
     }
 
     [Fact]
@@ -151,9 +152,9 @@ public sealed class AddCommandTests(PluginBinary binary) : PluginTest(binary)
     {
         Sandbox.WriteIndex(("lab", "other"));
 
-        Run(Add("1.0.0") with { ContainerId = "abc123", Netns = "/var/run/netns/p1", IfName = "eth0" });
+        Run(Add("1.0.0") with { ContainerId = "abc123", Netns = CniCall.AnyNetns, IfName = "eth0" });
 
-        Assert.Equal(new PendingPod("lab", "r1", "abc123", "/var/run/netns/p1", "eth0"), Sandbox.Spool.Read("abc123"));
+        Assert.Equal(new PendingPod("lab", "r1", "abc123", CniCall.AnyNetns, "eth0"), Sandbox.Spool.Read("abc123"));
     }
 
     [Fact]

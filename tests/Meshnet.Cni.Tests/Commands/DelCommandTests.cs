@@ -56,13 +56,25 @@ public sealed class DelCommandTests(PluginBinary binary) : PluginTest(binary)
     }
 
     [Fact]
-    public void Del_DaemonDownPodInIndex_AsksToTryAgainLater()
+    public void Del_DaemonDownPodInIndex_SucceedsAndSpoolsTheDeletion()
     {
         Sandbox.WriteIndex(("lab", "r1"));
 
-        var result = Run(Del("1.0.0"));
+        var result = Run(Del("1.0.0") with { Netns = "/var/run/netns/p1" });
 
-        Assert.Equal(11u, result.ErrorCode);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(new PendingPod("lab", "r1", "c0ffee01", "/var/run/netns/p1", "eth0"),
+            PendingPodSpool.ForDeletions(Sandbox.StateDir).Read("c0ffee01"));
+    }
+
+    [Fact]
+    public async Task Del_DaemonUp_SpoolsNothing()
+    {
+        await StartDaemonAsync();
+
+        Run(Del("1.0.0"));
+
+        Assert.Empty(PendingPodSpool.ForDeletions(Sandbox.StateDir).ReadAll());
     }
 
     [Fact]

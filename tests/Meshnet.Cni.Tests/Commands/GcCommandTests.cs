@@ -65,4 +65,18 @@ public sealed class GcCommandTests(PluginBinary binary) : PluginTest(binary)
 
         Assert.Equal(0, result.ExitCode);
     }
+
+    [Fact]
+    public async Task Gc_WithoutValidAttachments_InvalidConfigAndNothingCollected()
+    {
+        var daemon = await StartDaemonAsync();
+        Sandbox.Spool.Write(new PendingPod("lab", "r1", "alive1", "/var/run/netns/x", "eth0"));
+
+        var result = Run(Gc("1.1.0") with { Stdin = Sandbox.Config("1.1.0") });
+
+        Assert.Equal(7u, result.ErrorCode);
+        Assert.Contains("cni.dev/valid-attachments", result.ErrorMessage, StringComparison.Ordinal);
+        Assert.Empty(daemon.Calls.GcRequests);
+        Assert.NotNull(Sandbox.Spool.Read("alive1"));
+    }
 }

@@ -9,7 +9,10 @@ public sealed record CniCall
 
     public string? ContainerId { get; init; } = "c0ffee01";
 
-    public string? Netns { get; init; } = "/var/run/netns/not-used-by-meshnet";
+    /// <summary>A network namespace every process can open (the plugin's own), as ADD and CHECK require one.</summary>
+    public const string AnyNetns = "/proc/self/ns/net";
+
+    public string? Netns { get; init; } = AnyNetns;
 
     public string? IfName { get; init; } = "eth0";
 

@@ -65,7 +65,7 @@ public sealed class PluginBinary
             System.IO.Path.Combine(root, "Directory.Build.props"),
             System.IO.Path.Combine(root, "Directory.Packages.props"),
         };
-        foreach (string project in new[] { "src/Meshnet.Cni", "src/Meshnet.Protocol" })
+        foreach (string project in new[] { "src/Meshnet.Cni", "src/Meshnet.Protocol", "src/Meshnet.Netlink" })
         {
             files.AddRange(Directory.EnumerateFiles(System.IO.Path.Combine(root, project), "*", SearchOption.AllDirectories)
                 .Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal)));

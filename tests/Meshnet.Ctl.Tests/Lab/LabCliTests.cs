@@ -86,6 +86,18 @@ public sealed class LabCliTests : IDisposable
         Assert.Contains("no pods", Ctl("lab", "inspect", _lab).Stderr);
     }
 
+    [SkippableFact]
+    public void LabDown_AfterUp_RemovesTheLabLockFile()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        Ctl("lab", "up", Path.Combine(Examples.Dir, "pair.yaml"), "--name", _lab).EnsureSuccess();
+        Assert.True(File.Exists(Path.Combine(_dir, $"lab.{_lab}.lock")));
+
+        Ctl("lab", "down", _lab).EnsureSuccess();
+
+        Assert.False(File.Exists(Path.Combine(_dir, $"lab.{_lab}.lock")));
+    }
+
     public void Dispose()
     {
         Ctl("lab", "down", _lab);

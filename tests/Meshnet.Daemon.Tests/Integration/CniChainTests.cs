@@ -263,4 +263,65 @@ public sealed class CniChainTests
         await NodeHarness.WaitForAsync(() => node.Link(r1, "eth1") is not null, "the adopted pods are linked");
         Assert.True(node.Ping(r1, "10.0.0.2"), node.Daemon.Log);
     }
+
+    [SkippableFact]
+    public async Task Del_DaemonDown_ChainSucceedsAndDaemonReleasesThePodWhenItStarts()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        await using var node = await NodeHarness.StartAsync();
+        await node.ApplyAsync(Pair);
+        var r1 = node.NewPod("r1");
+        var r2 = node.NewPod("r2");
+        node.Runtime.Add(r1);
+        node.Runtime.Add(r2);
+        node.Daemon.Stop();
+
+        var del = node.Runtime.Del(r1);
+
+        Assert.True(del.Ok, del.Stdout);
+        Assert.Null(node.Link(r1, "eth0")); // ptp's end went: the whole chain's DEL ran
+        Assert.True((await node.StatusAsync("r1")).Status.IsAlive); // nothing released yet: the daemon is down
+        await node.Daemon.StartAsync();
+        await NodeHarness.WaitForAsync(() => !node.StatusAsync("r1").Result.Status.IsAlive, "the daemon completed the spooled DEL");
+        await NodeHarness.WaitForAsync(() => node.StatusAsync("r2").Result.Status.Links.SingleOrDefault()?.State == LinkState.Pending, "r2's link is pending");
+        Assert.Null(node.Link(r1, "eth1"));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(node.Dirs.State, "pending-del")));
+    }
+
+    [SkippableFact]
+    public async Task Add_NetnsIsARegularFile_RejectedWithoutRegisteringOrBlamingThePeer()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        await using var node = await NodeHarness.StartAsync();
+        await node.ApplyAsync(Pair);
+        var r2 = node.NewPod("r2");
+        node.Runtime.Add(r2);
+        var fake = Path.Combine(node.Dirs.Root, "not-a-netns");
+        File.WriteAllText(fake, "");
+
+        var add = node.Meshnet("ADD", new PodSandbox("default", "r1", "c0ffee01", fake));
+
+        Assert.Equal(4, add.ErrorCode);
+        var r1 = (await node.StatusAsync("r1")).Status;
+        Assert.False(r1.IsAlive);
+        Assert.Empty(r1.Links);
+        Assert.All((await node.StatusAsync("r2")).Status.Links, l => Assert.Equal(LinkState.Pending, l.State));
+    }
+
+    [SkippableFact]
+    public async Task Daemon_AddAndDel_LogsItsOwnLinesWithoutPerRequestChatter()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        await using var node = await NodeHarness.StartAsync();
+        await node.ApplyAsync(Pair);
+        var r1 = node.NewPod("r1");
+
+        node.Runtime.Add(r1);
+        node.Runtime.Del(r1);
+
+        await NodeHarness.WaitForAsync(() => node.Daemon.Log.Contains("DEL default/r1", StringComparison.Ordinal), "the daemon logged the DEL");
+        Assert.Contains("ADD default/r1", node.Daemon.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain("Request starting", node.Daemon.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain("Executing endpoint", node.Daemon.Log, StringComparison.Ordinal);
+    }
 }

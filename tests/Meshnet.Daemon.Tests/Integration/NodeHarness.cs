@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Meshnet.Model;
 using Meshnet.Store;
 using Meshnet.Store.Sqlite;
@@ -68,6 +69,22 @@ internal sealed class NodeHarness : IAsyncDisposable
     }
 
     public string NsName(PodSandbox pod) => Path.GetFileName(pod.NetNs);
+
+    /// <summary>
+    /// The meshnet plugin alone, called as the last plugin of the chain is (the primary plugin's result as
+    /// prevResult).
+    /// </summary>
+    public CniOutcome Meshnet(string command, PodSandbox pod)
+    {
+        var config = (JsonObject)Runtime.ConfList["plugins"]!.AsArray().Last()!.DeepClone();
+        config["cniVersion"] = CniVersion;
+        config["name"] = "podnet";
+        config["prevResult"] = new JsonObject { ["cniVersion"] = CniVersion, ["interfaces"] = new JsonArray(new JsonObject { ["name"] = "eth0" }), ["ips"] = new JsonArray() };
+        return Runtime.ExecPlugin(command, pod, config);
+    }
+
+    /// <summary>Removes the pod's namespace now, as the runtime does once the pod's DEL succeeded.</summary>
+    public void RemovePod(PodSandbox pod) => Cmd.Run("ip", "netns", "del", NsName(pod));
 
     public Task ApplyAsync(string yaml, string @namespace = "default") =>
         Task.WhenAll(TopologyParser.ParseYaml(yaml, @namespace).Select(t => Store.ApplyAsync(t)));

@@ -21,12 +21,16 @@ internal sealed class NodeApiServer : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private NodeApiServer(WebApplication app, IPEndPoint tls, Uri plain)
+    private NodeApiServer(WebApplication app, IPEndPoint tls, Uri plain, LogCapture logs)
     {
         _app = app;
         TlsEndpoint = tls;
         PlainAddress = plain;
+        Logs = logs;
     }
+
+    /// <summary>Everything the server logged.</summary>
+    public LogCapture Logs { get; }
 
     public IPEndPoint TlsEndpoint { get; }
 
@@ -38,6 +42,8 @@ internal sealed class NodeApiServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        var logs = new LogCapture();
+        builder.Logging.AddProvider(logs);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ListenNodeApi(new IPEndPoint(IPAddress.Loopback, 0), world.ThisNodeTls);
@@ -53,7 +59,7 @@ internal sealed class NodeApiServer : IAsyncDisposable
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
         var tls = addresses.Single(a => a.Scheme == "https");
-        return new NodeApiServer(app, new IPEndPoint(IPAddress.Loopback, tls.Port), addresses.Single(a => a.Scheme == "http"));
+        return new NodeApiServer(app, new IPEndPoint(IPAddress.Loopback, tls.Port), addresses.Single(a => a.Scheme == "http"), logs);
     }
 
     public async ValueTask DisposeAsync()

@@ -132,6 +132,46 @@ public sealed class NodeLinksServiceTests : IAsyncLifetime
         Assert.Empty(_world.TakeQueued());
     }
 
+    /// <summary>The server's one refusal line; it is written when the refused connection ends, maybe after the client saw it fail.</summary>
+    private async Task<(Microsoft.Extensions.Logging.LogLevel Level, string Category, string Message)> RefusalLoggedAsync()
+    {
+        bool IsRefusal((Microsoft.Extensions.Logging.LogLevel, string Category, string) l) =>
+            l.Category.EndsWith(nameof(Meshnet.Daemon.NodeApi.TlsRejectionLog), StringComparison.Ordinal);
+        for (var waited = 0; waited < 100 && !_server.Logs.Lines.Any(IsRefusal); waited++)
+        {
+            await Task.Delay(50);
+        }
+
+        return Assert.Single(_server.Logs.Lines, IsRefusal);
+    }
+
+    [Fact]
+    public async Task Reconcile_ClientWithoutCertificate_RefusalLoggedWithPeerAddress()
+    {
+        using var channel = RawChannel(clientCertificate: null);
+
+        await Assert.ThrowsAsync<RpcException>(() => new NodeLinks.NodeLinksClient(channel).ReconcileAsync(Link(0)).ResponseAsync);
+
+        var refusal = await RefusalLoggedAsync();
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, refusal.Level);
+        Assert.Contains("127.0.0.1", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains("no client certificate was presented", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reconcile_CertificateFromAnotherCa_RefusalLoggedWithPeerAddressAndReason()
+    {
+        using var otherCa = Security.SecurityFixtures.NewCa();
+        using var impostor = _world.TlsFor(NodeApiWorld.PeerNode, otherCa);
+        using var channel = RawChannel(impostor.Certificate);
+
+        await Assert.ThrowsAsync<RpcException>(() => new NodeLinks.NodeLinksClient(channel).ReconcileAsync(Link(0)).ResponseAsync);
+
+        var refusal = await RefusalLoggedAsync();
+        Assert.Contains("127.0.0.1", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains("not valid for this cluster", refusal.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Reconcile_OverAListenerWithoutTls_Unauthenticated()
     {
