@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Meshnet.Ctl.Lab;
+using Meshnet.Ctl.Lab.Check;
 using Meshnet.Ctl.Lab.Containers;
 using Meshnet.Engine;
 using Meshnet.Netlink;
@@ -20,6 +21,7 @@ internal static class LabCommands
         lab.Subcommands.Add(Inspect(storeOption));
         lab.Subcommands.Add(Exec(storeOption));
         lab.Subcommands.Add(Logs());
+        lab.Subcommands.Add(Check(storeOption));
         return lab;
     }
 
@@ -243,6 +245,32 @@ internal static class LabCommands
 
             NetNsExec.Replace(engine.LogsArguments(target.Name, parse.GetValue(follow)));
             return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Check(Option<string> storeOption)
+    {
+        var name = new Argument<string>("LAB");
+        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for each answer", DefaultValueFactory = _ => 2 };
+        var cmd = new Command("check", "Prove every link end to end: an ICMP echo each way where both ends have addresses, a probe frame each way where not") { name, timeout };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var labName = parse.GetValue(name)!;
+            await using var store = await StoreFactory.OpenSqliteAsync(parse.GetValue(storeOption)!, ct);
+            if ((await store.ListAsync(labName, ct)).Items.Count == 0)
+            {
+                return Fail($"lab {labName}: no pods");
+            }
+
+            var checks = await LinkChecker.CheckAsync(store, labName, TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
+            TextTable.Write(Console.Out, ["LINK", "ENDS", "TRANSPORT", "CHECK", "RTT", "RESULT"], checks.Select(c => new[]
+            {
+                c.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{c.EndA} <-> {c.EndB}", c.Transport, c.Method, c.RttText, c.ResultText,
+            }));
+            var failed = checks.Count(c => c.Outcome == Outcome.Failed);
+            Console.WriteLine($"lab {labName}: {checks.Count(c => c.Outcome == Outcome.Ok)} links ok, {failed} failed, {checks.Count(c => c.Outcome == Outcome.Skipped)} not checked");
+            return failed == 0 ? 0 : 1;
         });
         return cmd;
     }
