@@ -141,7 +141,7 @@ internal static class LabCommands
                 return 0;
             }
 
-            if (ends.Count == 0)
+            if (ends.Count == 0 && (await store.ListAsync(parse.GetValue(name)!, ct)).Items.Count == 0)
             {
                 Console.Error.WriteLine($"lab {parse.GetValue(name)}: no pods");
                 return 1;
@@ -156,6 +156,15 @@ internal static class LabCommands
                     e.Mtu?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-", e.Mac ?? "-", e.Transport,
                     e.Error is null ? e.State : $"{e.State}: {e.Error}",
                 }));
+            if (ContainerEngine.Find() is { } engine && await engine.ListAsync(parse.GetValue(name)!, null, ct) is { Count: > 0 } containers)
+            {
+                Console.WriteLine();
+                TextTable.Write(Console.Out, ["POD", "CONTAINER", "IMAGE", "STATE", "STATUS"], containers.Select(c => new[]
+                {
+                    c.Pod, c.Init ? $"{c.Container} (init)" : c.Container, c.Image, c.State, c.Status,
+                }));
+            }
+
             return 0;
         });
         return cmd;
