@@ -156,6 +156,18 @@ internal static class LabCommands
                     e.Mtu?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-", e.Mac ?? "-", e.Transport,
                     e.Error is null ? e.State : $"{e.State}: {e.Error}",
                 }));
+            var nodes = new EmulatedNodes(parse.GetValue(name)!);
+            if (nodes.Existing() is { Count: > 0 } nodeIndexes)
+            {
+                var daemons = new NodeDaemons(parse.GetValue(name)!, parse.GetValue(storeOption)!, nodes);
+                Console.WriteLine();
+                TextTable.Write(Console.Out, ["NODE", "NAMESPACE", "ADDRESS", "DAEMON"], nodeIndexes.Select(i => new[]
+                {
+                    nodes.NodeName(i), nodes.NodeNs(i), EmulatedNodes.NodeAddress(i).ToString(),
+                    daemons.RunningPid(i) is { } pid ? $"running (pid {pid})" : "NOT RUNNING (lab up restarts it)",
+                }));
+            }
+
             if (ContainerEngine.Find() is { } engine && await engine.ListAsync(parse.GetValue(name)!, null, ct) is { Count: > 0 } containers)
             {
                 Console.WriteLine();

@@ -150,6 +150,30 @@ public sealed class MultiNodeLabTests : IDisposable
         Assert.Contains("underlay MTU", Ctl("get", "-n", lab).Stdout);
     }
 
+    [SkippableFact]
+    public void LabInspectAndUp_DaemonStopped_ShowItAndRestartItSaying()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        var lab = NewLab();
+        Ctl("lab", "up", Path.Combine(Examples.Dir, "triangle.yaml"), "--name", lab, "--nodes", "2").EnsureSuccess();
+        var pid = int.Parse(File.ReadAllText(Path.Combine(_dir, "run", "lab", lab, "n2", "meshnetd.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        using (var daemon = System.Diagnostics.Process.GetProcessById(pid))
+        {
+            daemon.Kill();
+            daemon.WaitForExit(10_000);
+        }
+
+        var down = Ctl("lab", "inspect", lab).EnsureSuccess().Stdout;
+        var up = Ctl("lab", "up", Path.Combine(Examples.Dir, "triangle.yaml"), "--name", lab, "--nodes", "2").EnsureSuccess().Stdout;
+        var again = Ctl("lab", "inspect", lab).EnsureSuccess().Stdout;
+
+        Assert.Matches($@"(?m)^{lab}-n2\s+mnn\.{lab}\.n2\s+172\.30\.0\.12\s+NOT RUNNING", down);
+        Assert.Matches($@"(?m)^{lab}-n1\s+\S+\s+\S+\s+running \(pid \d+\)", down);
+        Assert.Contains($"meshnetd of node {lab}-n2 was not running: restarted it", up);
+        Assert.Matches($@"(?m)^{lab}-n2\s+\S+\s+\S+\s+running \(pid \d+\)", again);
+        Assert.Equal(0, Ctl("lab", "check", lab).ExitCode); // VXLAN links across the nodes, end to end
+    }
+
     public void Dispose()
     {
         foreach (var lab in _labs)
