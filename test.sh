@@ -14,6 +14,8 @@ command -v ethtool >/dev/null || need+=(ethtool)
 command -v podman >/dev/null || need+=(podman)
 [ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 || need+=(busybox-static)
 command -v script >/dev/null || need+=(bsdutils)
+# `lab graph --format html` is rendered in headless Chromium.
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   apt-get update -qq

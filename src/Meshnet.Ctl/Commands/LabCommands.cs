@@ -3,6 +3,7 @@ using System.Text.Json;
 using Meshnet.Ctl.Lab;
 using Meshnet.Ctl.Lab.Check;
 using Meshnet.Ctl.Lab.Containers;
+using Meshnet.Ctl.Lab.Graph;
 using Meshnet.Engine;
 using Meshnet.Netlink;
 using Meshnet.Store;
@@ -22,6 +23,7 @@ internal static class LabCommands
         lab.Subcommands.Add(Exec(storeOption));
         lab.Subcommands.Add(Logs());
         lab.Subcommands.Add(Check(storeOption));
+        lab.Subcommands.Add(Graph(storeOption));
         return lab;
     }
 
@@ -292,6 +294,43 @@ internal static class LabCommands
             var failed = checks.Count(c => c.Outcome == Outcome.Failed);
             Console.WriteLine($"lab {labName}: {checks.Count(c => c.Outcome == Outcome.Ok)} links ok, {failed} failed, {checks.Count(c => c.Outcome == Outcome.Skipped)} not checked");
             return failed == 0 ? 0 : 1;
+        });
+        return cmd;
+    }
+
+    private static Command Graph(Option<string> storeOption)
+    {
+        var name = new Argument<string>("LAB");
+        var format = new Option<string>("--format") { Description = "mermaid, dot or html (one self-contained page)", DefaultValueFactory = _ => "mermaid" };
+        format.AcceptOnlyFromAmong("mermaid", "dot", "html");
+        var output = new Option<string?>("--output", "-o") { Description = "Write to this file instead of stdout" };
+        var cmd = new Command("graph", "Draw the lab: pods grouped by node, links labelled with interfaces and addresses, coloured by state") { name, format, output };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var labName = parse.GetValue(name)!;
+            await using var store = await StoreFactory.OpenSqliteAsync(parse.GetValue(storeOption)!, ct);
+            var graph = await LabGraph.BuildAsync(store, labName, ct);
+            if (graph.Pods.Count == 0)
+            {
+                return Fail($"lab {labName}: no pods");
+            }
+
+            var text = parse.GetValue(format) switch
+            {
+                "dot" => GraphRenderers.Dot(graph),
+                "html" => GraphRenderers.Html(graph),
+                _ => GraphRenderers.Mermaid(graph),
+            };
+            if (parse.GetValue(output) is { } path)
+            {
+                await File.WriteAllTextAsync(path, text, ct);
+            }
+            else
+            {
+                Console.Write(text);
+            }
+
+            return 0;
         });
         return cmd;
     }

@@ -46,7 +46,7 @@ internal static class LinkChecker
             }
         }
 
-        return checks;
+        return checks.OrderBy(c => c.Uid).ThenBy(c => c.EndA, StringComparer.Ordinal).ToList();
     }
 
     private static LinkCheck CheckPair(string lab, string pod, Link link, string transport, TimeSpan timeout)
