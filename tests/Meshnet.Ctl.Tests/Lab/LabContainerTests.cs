@@ -42,6 +42,54 @@ public sealed class LabContainerTests : IDisposable
         Assert.Equal("running", state);
     }
 
+    [SkippableTheory]
+    [InlineData("2node.yml")]
+    [InlineData("3node.yml")]
+    [InlineData("5node.yml")]
+    [InlineData("3node-mlink.yml")]
+    [InlineData("2node-sts.yml")]
+    public void LabUp_MeshnetCniFile_ContainersRunAndEveryLinkChecks(string file)
+    {
+        Require();
+        var path = MeshnetCniFiles.PathOf(file);
+
+        _lab.Run("lab", "up", path, "--name", _lab.Name).EnsureSuccess();
+
+        var pods = Meshnet.Ctl.Lab.LabFile.Read(path, _lab.Name).Pods.Keys.Order().ToList();
+        var running = Cmd.Run("podman", "ps", "--filter", $"label=meshnet.networkop.co.uk/lab={_lab.Name}", "--filter", "status=running",
+            "--format", "{{.Names}}").EnsureSuccess().Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order();
+        Assert.Equal(pods.Select(p => $"mn.{_lab.Name}.{p}.host"), running);
+        var check = _lab.Run("lab", "check", _lab.Name);
+        Assert.True(check.ExitCode == 0, check.Stdout);
+        // The Makefile's pings, from inside each pod's container.
+        foreach (var topo in Meshnet.Ctl.Lab.LabFile.Load(path, _lab.Name))
+        {
+            foreach (var link in topo.Spec.Links.Where(l => !string.IsNullOrEmpty(l.PeerIp)))
+            {
+                var ping = _lab.Run("lab", "exec", _lab.Name, topo.Name, "--", "ping", "-c1", "-W2", link.PeerIp!.Split('/')[0]);
+                Assert.True(ping.ExitCode == 0, $"{topo.Name}:{link.LocalIntf} -> {link.PeerIp}: {ping.Stdout}{ping.Stderr}");
+            }
+        }
+    }
+
+    [SkippableFact]
+    public void LabUp_InitContainerWaitingForInterfaces_CompletesAndThenTheContainerRuns()
+    {
+        Require();
+        // As KNE's init-wait: wait until links + 1 interfaces exist. They exist before any container starts.
+        var file = _lab.Write(MeshnetCniFiles.PathOf("2node.yml") is var cni ? File.ReadAllText(cni).Replace(
+            "    containers:\n    - name: host",
+            $"    initContainers:\n    - name: init-wait\n      image: {BusyboxImage.Name}\n      command: [\"/bin/sh\", \"-c\", \"until [ $(ls /sys/class/net | wc -l) -ge 2 ]; do sleep 0.1; done; ls /sys/class/net\"]\n    containers:\n    - name: host",
+            StringComparison.Ordinal) : "");
+
+        _lab.Run("lab", "up", file, "--name", _lab.Name).EnsureSuccess();
+
+        Assert.Equal("exited 0", Cmd.Run("podman", "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", $"mn.{_lab.Name}.r1.init-wait").EnsureSuccess().Stdout.Trim());
+        Assert.Equal("eth1\nlo", Cmd.Run("podman", "logs", $"mn.{_lab.Name}.r1.init-wait").EnsureSuccess().Stdout.Trim());
+        Assert.Equal("hostr1", _lab.Run("lab", "exec", _lab.Name, "r1", "--", "sh", "-c", "echo host$(hostname)").EnsureSuccess().Stdout.Trim());
+        Assert.Contains("init-wait (init)", _lab.Run("lab", "inspect", _lab.Name).EnsureSuccess().Stdout);
+    }
+
     [SkippableFact]
     public void LabUp_ContainerFields_ReachTheContainer()
     {

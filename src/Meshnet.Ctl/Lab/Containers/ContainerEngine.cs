@@ -148,7 +148,7 @@ internal sealed class ContainerEngine(string podman)
             args.Add("--privileged");
         }
 
-        args.AddRange(c.CapabilitiesAdd.SelectMany(cap => new[] { "--cap-add", cap }));
+        args.AddRange(KubernetesDefaultCapabilities(c).Concat(c.CapabilitiesAdd).SelectMany(cap => new[] { "--cap-add", cap }));
         args.AddRange(c.CapabilitiesDrop.SelectMany(cap => new[] { "--cap-drop", cap }));
         args.AddRange(c.Env.SelectMany(e => new[] { "--env", $"{e.Key}={e.Value}" }));
         if (!string.IsNullOrEmpty(c.WorkingDir))
@@ -165,6 +165,16 @@ internal sealed class ContainerEngine(string podman)
         args.Add(c.Image);
         args.AddRange(c.Args ?? []);
         return args;
+    }
+
+    /// <summary>
+    /// Kubernetes' runtimes (containerd, CRI-O) give a container NET_RAW, MKNOD and AUDIT_WRITE by default, podman does
+    /// not: without NET_RAW a pod's <c>ping</c> would fail in a lab and work on a cluster. Added unless the pod drops them.
+    /// </summary>
+    private static IEnumerable<string> KubernetesDefaultCapabilities(ContainerDeclaration c)
+    {
+        var dropped = c.CapabilitiesDrop.Select(d => d.StartsWith("CAP_", StringComparison.Ordinal) ? d[4..] : d).ToHashSet(StringComparer.Ordinal);
+        return dropped.Contains("ALL") ? [] : new[] { "NET_RAW", "MKNOD", "AUDIT_WRITE" }.Where(cap => !dropped.Contains(cap));
     }
 
     /// <summary>
