@@ -170,7 +170,7 @@ internal static class LabCommands
                 }));
             }
 
-            if (ContainerEngine.Find() is { } engine && await engine.ListAsync(parse.GetValue(name)!, null, ct) is { Count: > 0 } containers)
+            if (ContainerEngine.Find() is { } engine && await ListOrWarnAsync(engine, parse.GetValue(name)!, ct) is { Count: > 0 } containers)
             {
                 Console.WriteLine();
                 TextTable.Write(Console.Out, ["POD", "CONTAINER", "IMAGE", "STATE", "STATUS"], containers.Select(c => new[]
@@ -206,10 +206,10 @@ internal static class LabCommands
             }
 
             var engine = ContainerEngine.Find();
-            var containers = engine is null ? [] : (await engine.ListAsync(labName, podName, ct)).Where(c => !c.Init).ToList();
             var wanted = parse.GetValue(container);
             try
             {
+                var containers = engine is null ? [] : (await engine.ListAsync(labName, podName, ct)).Where(c => !c.Init).ToList();
                 if (containers.Count == 0)
                 {
                     if (wanted is not null)
@@ -234,6 +234,10 @@ internal static class LabCommands
             {
                 return Fail(e.Message, e.Errno == 2 ? 127 : 126);
             }
+            catch (ContainerEngineException e)
+            {
+                return Fail(e.Message);
+            }
 
             return 0; // not reached: the process became the command
         });
@@ -256,7 +260,16 @@ internal static class LabCommands
                 return Fail("no container engine (podman) on this machine: labs run without containers, so there are no logs");
             }
 
-            var containers = await engine.ListAsync(labName, podName, ct);
+            IReadOnlyList<LabContainer> containers;
+            try
+            {
+                containers = await engine.ListAsync(labName, podName, ct);
+            }
+            catch (ContainerEngineException e)
+            {
+                return Fail(e.Message);
+            }
+
             var wanted = parse.GetValue(container);
             var target = wanted is null ? containers.FirstOrDefault(c => !c.Init) : containers.FirstOrDefault(c => c.Container == wanted);
             if (target is null)
@@ -333,6 +346,19 @@ internal static class LabCommands
             return 0;
         });
         return cmd;
+    }
+
+    private static async Task<IReadOnlyList<LabContainer>> ListOrWarnAsync(ContainerEngine engine, string lab, CancellationToken ct)
+    {
+        try
+        {
+            return await engine.ListAsync(lab, null, ct);
+        }
+        catch (ContainerEngineException e)
+        {
+            Console.Error.WriteLine($"warning: containers unknown: {e.Message}");
+            return [];
+        }
     }
 
     internal static int Fail(string message, int code = 2)

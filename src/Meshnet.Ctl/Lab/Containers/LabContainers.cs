@@ -27,7 +27,17 @@ internal sealed class LabContainers(ContainerEngine? engine, TextWriter progress
         }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var removed = await engine.RemoveLabAsync(lab, pods.Select(p => p.Name).ToHashSet(StringComparer.Ordinal), ct);
+        int removed;
+        try
+        {
+            removed = await engine.RemoveLabAsync(lab, pods.Select(p => p.Name).ToHashSet(StringComparer.Ordinal), ct);
+        }
+        catch (ContainerEngineException e)
+        {
+            progress.WriteLine($"lab {lab}: containers not started: {e.Message}");
+            return Math.Max(1, pods.Count);
+        }
+
         if (pods.Count == 0)
         {
             if (removed > 0)
@@ -49,11 +59,11 @@ internal sealed class LabContainers(ContainerEngine? engine, TextWriter progress
                 var n = await engine.ApplyPodAsync(lab, pod, NetNs.PathOf(LabNames.NetNsName(lab, pod.Name)), ct);
                 Interlocked.Add(ref started, n);
             }
-            catch (ContainerEngineException e)
+            catch (Exception e) when (e is ContainerEngineException or NetlinkException)
             {
                 lock (failures)
                 {
-                    failures.Add(e.Message);
+                    failures.Add(e is NetlinkException ? $"{pod.Name}: its network namespace is not there: {e.Message}" : e.Message);
                 }
             }
             finally
@@ -80,7 +90,18 @@ internal sealed class LabContainers(ContainerEngine? engine, TextWriter progress
             return 0;
         }
 
-        var removed = await engine.RemoveLabAsync(lab, new HashSet<string>(), ct);
+        int removed;
+        try
+        {
+            removed = await engine.RemoveLabAsync(lab, new HashSet<string>(), ct);
+        }
+        catch (ContainerEngineException e)
+        {
+            // The namespaces still go: a container left behind holds only its own namespace's reference.
+            progress.WriteLine($"lab {lab}: could not remove containers: {e.Message}");
+            return 0;
+        }
+
         if (removed > 0)
         {
             progress.WriteLine($"lab {lab}: removed {removed} containers");
