@@ -212,6 +212,24 @@ public sealed class LabContainerTests : IDisposable
         Assert.Equal(0, lab.Run("lab", "check", lab.Name).ExitCode);
     }
 
+    [SkippableFact]
+    public void LabUpAndDown_EngineFails_SayWhyAndStillManageTheNamespaces()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        using var lab = new LabCli(containerEngine: "/bin/false");
+
+        var up = lab.Run("lab", "up", MeshnetCniFiles.PathOf("2node.yml"), "--name", lab.Name);
+        var check = lab.Run("lab", "check", lab.Name);
+        var down = lab.Run("lab", "down", lab.Name);
+
+        Assert.Equal(1, up.ExitCode);
+        Assert.Contains("containers not started: podman ps", up.Stdout);
+        Assert.Equal(0, check.ExitCode);
+        Assert.Equal(0, down.ExitCode);
+        Assert.Contains("could not remove containers", down.Stdout);
+        Assert.DoesNotContain(Cmd.Run("ip", "netns", "list").Stdout.Split('\n'), l => l.StartsWith($"mn.{lab.Name}.", StringComparison.Ordinal));
+    }
+
     public void Dispose() => _lab.Dispose();
 }
 
