@@ -66,7 +66,8 @@ internal static class IcmpEcho
             }
         }
 
-        return (null, $"no echo reply from {destination} within {timeout.TotalSeconds:0.#} s");
+        var why = v6 ? null : NeighbourTable.FullReason();
+        return (null, $"no echo reply from {destination} within {timeout.TotalSeconds:0.#} s{(why is null ? "" : $" ({why})")}");
     }
 
     private static ushort Checksum(ReadOnlySpan<byte> data)
