@@ -10,6 +10,12 @@ command -v iperf3 >/dev/null || need+=(iperf3)
 command -v ping >/dev/null || need+=(iputils-ping)
 command -v ip >/dev/null || need+=(iproute2)
 command -v ethtool >/dev/null || need+=(ethtool)
+# Lab pods' containers: podman runs them, the tests' image is built from busybox-static with `podman import`.
+command -v podman >/dev/null || need+=(podman)
+[ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 || need+=(busybox-static)
+command -v script >/dev/null || need+=(bsdutils)
+# `lab graph --format html` is rendered in headless Chromium.
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   apt-get update -qq

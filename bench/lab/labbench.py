@@ -4,6 +4,10 @@
 Scenarios (each repeated N times, the median is reported):
   pair-N  2 pods joined by N veth links, a /31 on both ends of every link (N = 500, 1000, 1500 by default)
   ring-P  P pods in a ring: pod i eth1 <-> pod i+1 eth2, a /31 on both ends
+  containers-C  C pods in a ring, each a Pod with one busybox container (issue 12): `lab up` until every container
+          runs, then `lab check` until every link is proved, next to `podman run -d` of the same C containers alone
+          (no lab), one after another and 4 at a time (as `lab up` starts them). Needs podman and busybox-static;
+          the image is made with `podman import` when missing.
 
 For each scenario and repetition:
   floor up    fresh namespaces (`ip -batch` of `netns add`), then the veth pairs created where they belong
@@ -284,12 +288,127 @@ def inner_seconds(output: str) -> float | None:
     return float(m[-1]) if m else None
 
 
+CONTAINER_IMAGE = "localhost/meshnet-busybox:1"
+
+
+def ensure_busybox_image() -> None:
+    """The tests' image: Debian's static busybox in an otherwise empty root (no registry needed)."""
+    if subprocess.run(["podman", "image", "exists", CONTAINER_IMAGE]).returncode == 0:
+        return
+    root = Path(tempfile.mkdtemp(prefix="labbench-busybox-"))
+    try:
+        (root / "bin").mkdir()
+        (root / "tmp").mkdir()
+        shutil.copy("/bin/busybox", root / "bin" / "busybox")
+        for applet in run(["/bin/busybox", "--list"]).split():
+            if applet != "busybox":
+                (root / "bin" / applet).symlink_to("busybox")
+        tar = f"{root}.tar"
+        run(["tar", "-C", str(root), "-cf", tar, "."])
+        run(["podman", "import", "--change", 'CMD ["/bin/sh"]', tar, CONTAINER_IMAGE])
+        os.unlink(tar)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def pods_yaml(s: Scenario) -> str:
+    return "".join(
+        f"---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: {p}\nspec:\n  containers:\n  - name: host\n"
+        f"    image: {CONTAINER_IMAGE}\n    command: [\"/bin/sh\", \"-c\", \"sleep 1000000\"]\n"
+        f"    securityContext:\n      privileged: true\n" for p in s.pods)
+
+
+def podman_flags() -> tuple[list[str], list[str]]:
+    """The flags meshnetctl gives podman on this host (ContainerEngine): runc where cgroups are hybrid, the caller's limits."""
+    flags = ["--runtime", "runc"] if os.path.isdir("/sys/fs/cgroup/unified") and os.path.exists("/usr/sbin/runc") else []
+    import resource
+    nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    nproc = min(resource.getrlimit(resource.RLIMIT_NPROC)[0], 32768)
+    return flags, ["--ulimit", f"nofile={nofile}:{nofile}", "--ulimit", f"nproc={nproc}:{nproc}"]
+
+
+def podman_alone(names: list[str], parallel: int) -> float:
+    """`podman run -d` of the containers with no lab (no namespaces, no links), `parallel` at a time."""
+    global_flags, run_flags = podman_flags()
+    cmds = [["podman", *global_flags, "run", "-d", "--name", n, "--network", "none", *run_flags, "--privileged",
+             "--entrypoint", '["/bin/sh","-c"]', CONTAINER_IMAGE, "sleep 1000000"] for n in names]
+    t0 = time.perf_counter()
+    for i in range(0, len(cmds), parallel):
+        procs = [subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for c in cmds[i:i + parallel]]
+        for p in procs:
+            if p.wait() != 0:
+                raise RuntimeError(f"podman run failed: {p.stderr.read().strip()}")
+    took = time.perf_counter() - t0
+    running = run(["podman", "ps", "--filter", "status=running", "--format", "{{.Names}}"]).split()
+    missing = [n for n in names if n not in running]
+    if missing:
+        raise RuntimeError(f"podman alone: not running: {missing[:5]}")
+    return took
+
+
+def podman_remove(names: list[str]) -> None:
+    subprocess.run(["podman", "rm", "-f", "-t", "0", *names], capture_output=True)
+
+
+def container_bench(exe: str, pods: int, repeat: int, run_id: str, workdir: Path, cleanup: Cleanup) -> dict[str, list[float]]:
+    ensure_busybox_image()
+    s = ring_scenario(pods)
+    s.name = f"containers-{pods}"
+    mesh = Meshnet(exe, s, f"bench-{run_id}-c{pods}", workdir, cleanup)
+    mesh.file.write_text(topology_yaml(s) + pods_yaml(s))
+    names = [f"cbf-{run_id}-{p}" for p in s.pods]
+    r: dict[str, list[float]] = {"lab": [], "lab_up": [], "alone_seq": [], "alone_par": []}
+    for rep in range(repeat):
+        for who in (("lab", "alone") if rep % 2 == 0 else ("alone", "lab")):
+            settle()
+            if who == "lab":
+                up, out = mesh.up_fresh(rep)
+                if "0 pods failed" not in out:
+                    raise RuntimeError(f"lab up: containers failed:\n{out}")
+                check, _ = mesh._ctl("lab", "check", mesh.lab)
+                running = run(["podman", "ps", "--filter", f"label=meshnet.networkop.co.uk/lab={mesh.lab}",
+                               "--filter", "status=running", "-q"]).split()
+                if len(running) != pods:
+                    raise RuntimeError(f"lab up: {len(running)} of {pods} containers running")
+                r["lab_up"].append(up)
+                r["lab"].append(up + check)
+                mesh.down()
+            else:
+                try:
+                    r["alone_seq"].append(podman_alone(names, 1))
+                finally:
+                    podman_remove(names)
+                settle()
+                try:
+                    r["alone_par"].append(podman_alone(names, 4))
+                finally:
+                    podman_remove(names)
+        print(f"  {s.name} rep {rep + 1}: " + ", ".join(f"{k}={v[-1]:.3f}s" for k, v in r.items() if v), file=sys.stderr)
+    return r
+
+
+def print_container_table(pods: int, r: dict[str, list[float]], repeat: int) -> None:
+    med = statistics.median
+    print(f"\n{pods} pods with containers (median of {repeat})")
+    print("| what | time | vs podman run alone, one by one | vs 4 at a time |")
+    print("|---|---|---|---|")
+    for label, key in (("`lab up` + `lab check` (all containers running, every link proved)", "lab"),
+                       ("`lab up` alone (containers running)", "lab_up"),
+                       ("`podman run -d` x{0}, one by one".format(pods), "alone_seq"),
+                       ("`podman run -d` x{0}, 4 at a time".format(pods), "alone_par")):
+        v = med(r[key])
+        print(f"| {label} | {v:.3f} s | {v / med(r['alone_seq']):.2f}x | {v / med(r['alone_par']):.2f}x |")
+    ratio = med(r["lab"]) / med(r["alone_seq"])
+    print(f"target: lab up + check <= 1.5x podman run alone: {'ok' if ratio <= 1.5 else 'MISSED'} ({ratio:.2f}x)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", "--repeat", type=int, default=3, help="repetitions per scenario (median reported)")
     ap.add_argument("--meshnetctl", default=os.environ.get("MESHNETCTL", "dist/meshnetctl"))
     ap.add_argument("--pair", default="500,1000,1500", help="link counts of the 2-pod scenarios")
     ap.add_argument("--ring", type=int, default=100, help="pods in the ring scenario (0: skip)")
+    ap.add_argument("--containers", type=int, default=20, help="pods with a container each (0: skip; needs podman)")
     ap.add_argument("--keep-workdir", action="store_true", help="keep the generated YAML and batch files")
     args = ap.parse_args()
 
@@ -315,6 +434,7 @@ def main() -> int:
         scenarios.append(ring_scenario(args.ring))
 
     results: dict[str, dict[str, list[float]]] = {}
+    container_results: dict[str, list[float]] | None = None
     try:
         print(f"labbench {run_id}: {args.repeat} repetitions; meshnetctl = {exe}; workdir = {workdir}", file=sys.stderr)
         print(f"  load average before: {open('/proc/loadavg').read().split()[:3]}", file=sys.stderr)
@@ -351,6 +471,8 @@ def main() -> int:
                         r["down_kernel"].append(r["down"][-1] + settle())
                 print(f"  {s.name} rep {rep + 1}: " + ", ".join(
                     f"{k}={v[-1]:.3f}s" for k, v in r.items() if v), file=sys.stderr)
+        if args.containers > 0:
+            container_results = container_bench(exe, args.containers, args.repeat, run_id, workdir, cleanup)
         settle()
         print(f"  load average after: {open('/proc/loadavg').read().split()[:3]}", file=sys.stderr)
     except KeyboardInterrupt as e:
@@ -361,7 +483,10 @@ def main() -> int:
         if not args.keep_workdir:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    print_table(scenarios, results, args.repeat)
+    if scenarios:
+        print_table(scenarios, results, args.repeat)
+    if container_results is not None:
+        print_container_table(args.containers, container_results, args.repeat)
     return 0
 
 

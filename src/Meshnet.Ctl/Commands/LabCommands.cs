@@ -1,7 +1,9 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Text.Json;
 using Meshnet.Ctl.Lab;
+using Meshnet.Ctl.Lab.Check;
+using Meshnet.Ctl.Lab.Containers;
+using Meshnet.Ctl.Lab.Graph;
 using Meshnet.Engine;
 using Meshnet.Netlink;
 using Meshnet.Store;
@@ -19,6 +21,9 @@ internal static class LabCommands
         lab.Subcommands.Add(Down(storeOption));
         lab.Subcommands.Add(Inspect(storeOption));
         lab.Subcommands.Add(Exec(storeOption));
+        lab.Subcommands.Add(Logs());
+        lab.Subcommands.Add(Check(storeOption));
+        lab.Subcommands.Add(Graph(storeOption));
         return lab;
     }
 
@@ -38,15 +43,22 @@ internal static class LabCommands
                 return Fail(bad);
             }
 
-            IReadOnlyList<Model.Topology> topologies;
+            LabDefinition definition;
             try
             {
-                topologies = LabFile.Load(parse.GetValue(file)!, labName);
+                definition = LabFile.Read(parse.GetValue(file)!, labName);
             }
             catch (LabFileException e)
             {
                 return Fail(e.Message);
             }
+
+            foreach (var line in definition.SkippedLines(labName))
+            {
+                Console.WriteLine(line);
+            }
+
+            var topologies = definition.Topologies;
 
             var nodeNs = parse.GetValue(nodeNetNs) is { Length: > 0 } n ? NetNs.PathOf(n) : "";
             if (nodeNs.Length > 0 && !File.Exists(nodeNs))
@@ -67,23 +79,28 @@ internal static class LabCommands
 
             await using var store = await StoreFactory.OpenSqliteAsync(parse.GetValue(storeOption)!, ct);
             using var lease = LabLock.Acquire(labName);
+            LabUpResult result;
             if (nodeCount > 1)
             {
                 try
                 {
                     var multi = new MultiNodeLabRunner(store, parse.GetValue(storeOption)!, Console.Out);
-                    var outcome = await multi.UpAsync(labName, topologies, nodeCount, ct);
-                    return outcome.Failed == 0 ? 0 : 1;
+                    result = await multi.UpAsync(labName, topologies, nodeCount, ct);
                 }
                 catch (LabFileException e)
                 {
                     return Fail(e.Message);
                 }
             }
+            else
+            {
+                var runner = new LabRunner(store, new LinkEngine(NullLogger<LinkEngine>.Instance), Console.Out, new LabOptions(NodeNetNs: nodeNs));
+                result = await runner.UpAsync(labName, topologies, ct);
+            }
 
-            var runner = new LabRunner(store, new LinkEngine(NullLogger<LinkEngine>.Instance), Console.Out, new LabOptions(NodeNetNs: nodeNs));
-            var result = await runner.UpAsync(labName, topologies, ct);
-            return result.Failed == 0 ? 0 : 1;
+            // Containers start once their pod's links exist, so nothing inside waits for its interfaces.
+            var containerFailures = await new LabContainers(ContainerEngine.Find(), Console.Out).UpAsync(labName, definition, ct);
+            return result.Failed == 0 && containerFailures == 0 ? 0 : 1;
         });
         return cmd;
     }
@@ -102,6 +119,7 @@ internal static class LabCommands
 
             await using var store = await StoreFactory.OpenSqliteAsync(parse.GetValue(storeOption)!, ct);
             using var lease = LabLock.Acquire(labName);
+            await new LabContainers(ContainerEngine.Find(), Console.Out).DownAsync(labName, ct);
             // Daemons first, so none of them reacts to the pods going away.
             await new MultiNodeLabRunner(store, parse.GetValue(storeOption)!, Console.Out).DownAsync(labName, ct);
             await new LabRunner(store, new LinkEngine(NullLogger<LinkEngine>.Instance), Console.Out, new LabOptions()).DownAsync(labName, ct);
@@ -126,7 +144,7 @@ internal static class LabCommands
                 return 0;
             }
 
-            if (ends.Count == 0)
+            if (ends.Count == 0 && (await store.ListAsync(parse.GetValue(name)!, ct)).Items.Count == 0)
             {
                 Console.Error.WriteLine($"lab {parse.GetValue(name)}: no pods");
                 return 1;
@@ -141,6 +159,27 @@ internal static class LabCommands
                     e.Mtu?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-", e.Mac ?? "-", e.Transport,
                     e.Error is null ? e.State : $"{e.State}: {e.Error}",
                 }));
+            var nodes = new EmulatedNodes(parse.GetValue(name)!);
+            if (nodes.Existing() is { Count: > 0 } nodeIndexes)
+            {
+                var daemons = new NodeDaemons(parse.GetValue(name)!, parse.GetValue(storeOption)!, nodes);
+                Console.WriteLine();
+                TextTable.Write(Console.Out, ["NODE", "NAMESPACE", "ADDRESS", "DAEMON"], nodeIndexes.Select(i => new[]
+                {
+                    nodes.NodeName(i), nodes.NodeNs(i), EmulatedNodes.NodeAddress(i).ToString(),
+                    daemons.RunningPid(i) is { } pid ? $"running (pid {pid})" : "NOT RUNNING (lab up restarts it)",
+                }));
+            }
+
+            if (ContainerEngine.Find() is { } engine && await ListOrWarnAsync(engine, parse.GetValue(name)!, ct) is { Count: > 0 } containers)
+            {
+                Console.WriteLine();
+                TextTable.Write(Console.Out, ["POD", "CONTAINER", "IMAGE", "STATE", "STATUS"], containers.Select(c => new[]
+                {
+                    c.Pod, c.Init ? $"{c.Container} (init)" : c.Container, c.Image, c.State, c.Status,
+                }));
+            }
+
             return 0;
         });
         return cmd;
@@ -151,39 +190,176 @@ internal static class LabCommands
         var name = new Argument<string>("LAB");
         var pod = new Argument<string>("POD");
         var command = new Argument<string[]>("COMMAND") { Description = "Command and arguments, after --", Arity = ArgumentArity.OneOrMore };
-        var cmd = new Command("exec", "Run a command inside a pod's network namespace: lab exec LAB POD -- CMD ARGS...") { name, pod, command };
-        cmd.SetAction(parse =>
+        var container = new Option<string?>("--container", "-c") { Description = "Container to run in (default: the pod's first container)" };
+        var stdin = new Option<bool>("--stdin", "-i") { Description = "Pass stdin to the container (a pod without containers always gets it)" };
+        var tty = new Option<bool>("--tty", "-t") { Description = "Give the command in the container a terminal" };
+        var cmd = new Command("exec", "Run a command in a pod: in its first container (as kubectl exec), or in its network namespace as ip netns exec does when it has none")
         {
-            var nsName = LabNames.NetNsName(parse.GetValue(name)!, parse.GetValue(pod)!);
+            name, pod, command, container, stdin, tty,
+        };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var (labName, podName, argv) = (parse.GetValue(name)!, parse.GetValue(pod)!, parse.GetValue(command)!);
+            var nsName = LabNames.NetNsName(labName, podName);
             if (!NetNs.Exists(nsName))
             {
-                return Fail($"lab {parse.GetValue(name)}: pod {parse.GetValue(pod)} is not running (no namespace {nsName})");
+                return Fail($"lab {labName}: pod {podName} is not running (no namespace {nsName})");
             }
 
-            var argv = parse.GetValue(command)!;
-            using var ns = NetNs.Open(nsName);
-            // The child is forked from a thread that sits in the pod's namespace, so it starts there.
-            return ns.Run(() =>
+            var engine = ContainerEngine.Find();
+            var wanted = parse.GetValue(container);
+            try
             {
-                var psi = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
-                foreach (var a in argv.Skip(1))
+                var containers = engine is null ? [] : (await engine.ListAsync(labName, podName, ct)).Where(c => !c.Init).ToList();
+                if (containers.Count == 0)
                 {
-                    psi.ArgumentList.Add(a);
-                }
+                    if (wanted is not null)
+                    {
+                        return Fail($"lab {labName}: pod {podName} has no containers{(engine is null ? " (no container engine on this machine)" : "")}; -c {wanted} cannot be used");
+                    }
 
-                try
-                {
-                    using var p = Process.Start(psi)!;
-                    p.WaitForExit();
-                    return p.ExitCode;
+                    NetNsExec.Exec(nsName, argv);
                 }
-                catch (System.ComponentModel.Win32Exception e)
+                else
                 {
-                    return Fail($"{argv[0]}: {e.Message}", 127);
+                    var target = wanted is null ? containers[0] : containers.FirstOrDefault(c => c.Container == wanted);
+                    if (target is null)
+                    {
+                        return Fail($"lab {labName}: pod {podName} has no container {wanted} (it has {string.Join(", ", containers.Select(c => c.Container))})");
+                    }
+
+                    NetNsExec.Replace(engine!.ExecArguments(target.Name, parse.GetValue(stdin), parse.GetValue(tty), argv));
                 }
-            });
+            }
+            catch (NetlinkException e) when (e.Operation == "exec")
+            {
+                return Fail(e.Message, e.Errno == 2 ? 127 : 126);
+            }
+            catch (ContainerEngineException e)
+            {
+                return Fail(e.Message);
+            }
+
+            return 0; // not reached: the process became the command
         });
         return cmd;
+    }
+
+    private static Command Logs()
+    {
+        var name = new Argument<string>("LAB");
+        var pod = new Argument<string>("POD");
+        var container = new Option<string?>("--container", "-c") { Description = "Container (default: the pod's first container)" };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new output" };
+        var cmd = new Command("logs", "Print the output of a pod's container") { name, pod, container, follow };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var (labName, podName) = (parse.GetValue(name)!, parse.GetValue(pod)!);
+            var engine = ContainerEngine.Find();
+            if (engine is null)
+            {
+                return Fail("no container engine (podman) on this machine: labs run without containers, so there are no logs");
+            }
+
+            IReadOnlyList<LabContainer> containers;
+            try
+            {
+                containers = await engine.ListAsync(labName, podName, ct);
+            }
+            catch (ContainerEngineException e)
+            {
+                return Fail(e.Message);
+            }
+
+            var wanted = parse.GetValue(container);
+            var target = wanted is null ? containers.FirstOrDefault(c => !c.Init) : containers.FirstOrDefault(c => c.Container == wanted);
+            if (target is null)
+            {
+                return Fail(containers.Count == 0
+                    ? $"lab {labName}: pod {podName} has no containers"
+                    : $"lab {labName}: pod {podName} has no container {wanted} (it has {string.Join(", ", containers.Select(c => c.Container))})");
+            }
+
+            NetNsExec.Replace(engine.LogsArguments(target.Name, parse.GetValue(follow)));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Check(Option<string> storeOption)
+    {
+        var name = new Argument<string>("LAB");
+        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for each answer", DefaultValueFactory = _ => 2 };
+        var cmd = new Command("check", "Prove every link end to end: an ICMP echo each way where both ends have addresses, a probe frame each way where not") { name, timeout };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var labName = parse.GetValue(name)!;
+            await using var store = await StoreFactory.OpenSqliteAsync(parse.GetValue(storeOption)!, ct);
+            if ((await store.ListAsync(labName, ct)).Items.Count == 0)
+            {
+                return Fail($"lab {labName}: no pods");
+            }
+
+            var checks = await LinkChecker.CheckAsync(store, labName, TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
+            TextTable.Write(Console.Out, ["LINK", "ENDS", "TRANSPORT", "CHECK", "RTT", "RESULT"], checks.Select(c => new[]
+            {
+                c.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{c.EndA} <-> {c.EndB}", c.Transport, c.Method, c.RttText, c.ResultText,
+            }));
+            var failed = checks.Count(c => c.Outcome == Outcome.Failed);
+            Console.WriteLine($"lab {labName}: {checks.Count(c => c.Outcome == Outcome.Ok)} links ok, {failed} failed, {checks.Count(c => c.Outcome == Outcome.Skipped)} not checked");
+            return failed == 0 ? 0 : 1;
+        });
+        return cmd;
+    }
+
+    private static Command Graph(Option<string> storeOption)
+    {
+        var name = new Argument<string>("LAB");
+        var format = new Option<string>("--format") { Description = "mermaid, dot or html (one self-contained page)", DefaultValueFactory = _ => "mermaid" };
+        format.AcceptOnlyFromAmong("mermaid", "dot", "html");
+        var output = new Option<string?>("--output", "-o") { Description = "Write to this file instead of stdout" };
+        var cmd = new Command("graph", "Draw the lab: pods grouped by node, links labelled with interfaces and addresses, coloured by state") { name, format, output };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var labName = parse.GetValue(name)!;
+            await using var store = await StoreFactory.OpenSqliteAsync(parse.GetValue(storeOption)!, ct);
+            var graph = await LabGraph.BuildAsync(store, labName, ct);
+            if (graph.Pods.Count == 0)
+            {
+                return Fail($"lab {labName}: no pods");
+            }
+
+            var text = parse.GetValue(format) switch
+            {
+                "dot" => GraphRenderers.Dot(graph),
+                "html" => GraphRenderers.Html(graph),
+                _ => GraphRenderers.Mermaid(graph),
+            };
+            if (parse.GetValue(output) is { } path)
+            {
+                await File.WriteAllTextAsync(path, text, ct);
+            }
+            else
+            {
+                Console.Write(text);
+            }
+
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static async Task<IReadOnlyList<LabContainer>> ListOrWarnAsync(ContainerEngine engine, string lab, CancellationToken ct)
+    {
+        try
+        {
+            return await engine.ListAsync(lab, null, ct);
+        }
+        catch (ContainerEngineException e)
+        {
+            Console.Error.WriteLine($"warning: containers unknown: {e.Message}");
+            return [];
+        }
     }
 
     internal static int Fail(string message, int code = 2)

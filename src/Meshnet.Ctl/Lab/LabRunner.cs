@@ -37,7 +37,10 @@ internal sealed class LabRunner(ITopologyStore store, LinkEngine engine, TextWri
             var nsName = LabNames.NetNsName(lab, topo.Name);
             if (!NetNs.Exists(nsName))
             {
-                NetNs.Create(nsName).Dispose();
+                // A pod's loopback is up, as every container runtime leaves it.
+                using var ns = NetNs.Create(nsName);
+                using var nl = NetlinkHandle.Open(ns);
+                nl.LinkSetUp(nl.LinkByName("lo").Index);
                 created++;
             }
 

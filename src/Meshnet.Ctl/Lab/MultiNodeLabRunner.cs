@@ -28,7 +28,11 @@ internal sealed class MultiNodeLabRunner(ITopologyStore store, string storeSpec,
         var placement = Place(topologies, nodeCount);
 
         nodes.Ensure(nodeCount);
-        await daemons.EnsureRunningAsync(nodeCount, ct);
+        foreach (var node in await daemons.EnsureRunningAsync(nodeCount, ct))
+        {
+            progress.WriteLine($"lab {lab}: meshnetd of node {nodes.NodeName(node)} was not running: restarted it (its log: {daemons.LogFile(node)})");
+        }
+
         progress.WriteLine($"lab {lab}: {nodeCount} nodes up (underlay {nodes.UnderlayNs}, daemons logging to {daemons.RunDir})");
 
         var existing = (await store.ListAsync(lab, ct)).Items.ToDictionary(t => t.Name, StringComparer.Ordinal);

@@ -22,9 +22,13 @@ internal sealed class NodeDaemons(string lab, string storeSpec, EmulatedNodes no
 
     public string LogFile(int i) => Path.Combine(NodeDir(i), "meshnetd.log");
 
-    /// <summary>Starts the daemons of nodes 1..count that are not running, and waits until each answers.</summary>
-    public async Task EnsureRunningAsync(int count, CancellationToken ct)
+    /// <summary>
+    /// Starts the daemons of nodes 1..count that are not running, and waits until each answers. Returns the nodes
+    /// whose daemon had been started before and was found not running (restarted now).
+    /// </summary>
+    public async Task<IReadOnlyList<int>> EnsureRunningAsync(int count, CancellationToken ct)
     {
+        var restarted = new List<int>();
         var daemon = Path.Combine(AppContext.BaseDirectory, "meshnetd");
         if (!File.Exists(daemon))
         {
@@ -36,6 +40,11 @@ internal sealed class NodeDaemons(string lab, string storeSpec, EmulatedNodes no
             if (RunningPid(i) is not null)
             {
                 continue;
+            }
+
+            if (File.Exists(PidFile(i)))
+            {
+                restarted.Add(i);
             }
 
             Directory.CreateDirectory(NodeDir(i));
@@ -64,6 +73,7 @@ internal sealed class NodeDaemons(string lab, string storeSpec, EmulatedNodes no
         }
 
         await Task.WhenAll(Enumerable.Range(1, count).Select(i => WaitReadyAsync(i, ct)));
+        return restarted;
     }
 
     public CniBackend.CniBackendClient Client(int i, out IDisposable channel)
@@ -100,7 +110,8 @@ internal sealed class NodeDaemons(string lab, string storeSpec, EmulatedNodes no
         return stopped;
     }
 
-    private int? RunningPid(int i) => ReadPid(PidFile(i)) is { } pid && TryGetProcess(pid) is { } p ? Dispose(p, pid) : null;
+    /// <summary>The pid of node <paramref name="i"/>'s daemon when it is running, else null.</summary>
+    public int? RunningPid(int i) => ReadPid(PidFile(i)) is { } pid && TryGetProcess(pid) is { } p ? Dispose(p, pid) : null;
 
     private static int Dispose(Process p, int pid)
     {

@@ -11,7 +11,7 @@ namespace Meshnet.Model;
 /// strict: an unknown key is an error, so a typo such as <c>peer_inft</c> cannot silently drop an interface.
 /// <c>metadata</c> and <c>status</c> are lenient, because servers add fields there that a file may carry back.
 /// </summary>
-internal sealed partial class YamlTopologyReader(string sourceName, string defaultNamespace)
+internal sealed partial class YamlTopologyReader(string sourceName, string defaultNamespace, bool workloads = false)
 {
     private static readonly string[] ObjectFields = ["apiVersion", "kind", "metadata", "spec", "status"];
     private static readonly string[] ListFields = ["apiVersion", "kind", "metadata", "items"];
@@ -19,9 +19,16 @@ internal sealed partial class YamlTopologyReader(string sourceName, string defau
     private static readonly string[] LinkFields =
         ["uid", "peer_pod", "local_intf", "peer_intf", "local_ip", "peer_ip", "mtu", "local_mac", "peer_mac"];
 
+    private readonly List<Topology> _topologies = [];
     private int _document;
 
     public IReadOnlyList<Topology> Read(string text)
+    {
+        Load(text);
+        return _topologies;
+    }
+
+    private void Load(string text)
     {
         var stream = new YamlStream();
         try
@@ -40,7 +47,6 @@ internal sealed partial class YamlTopologyReader(string sourceName, string defau
             throw new TopologyParseException(sourceName, stream.Documents.Count + 1, 0, "invalid YAML: " + e.Message, e);
         }
 
-        var result = new List<Topology>();
         for (var i = 0; i < stream.Documents.Count; i++)
         {
             _document = i + 1;
@@ -50,19 +56,17 @@ internal sealed partial class YamlTopologyReader(string sourceName, string defau
                 continue;
             }
 
-            ReadObject(AsMapping(root, "document"), result);
+            ReadObject(AsMapping(root, "document"));
         }
-
-        return result;
     }
 
-    private void ReadObject(YamlMappingNode map, List<Topology> result)
+    private void ReadObject(YamlMappingNode map)
     {
         var kind = RequiredString(map, "kind", "");
         switch (kind)
         {
             case TopologyParser.Kind:
-                result.Add(ReadTopology(map, ""));
+                _topologies.Add(ReadTopology(map, ""));
                 break;
             case "List":
                 var fields = Fields(map, "", ListFields);
@@ -77,17 +81,29 @@ internal sealed partial class YamlTopologyReader(string sourceName, string defau
                     var prefix = $"items[{j}].";
                     var item = AsMapping(seq.Children[j], $"items[{j}]");
                     var itemKind = RequiredString(item, "kind", prefix);
-                    if (itemKind != TopologyParser.Kind)
+                    if (itemKind == TopologyParser.Kind)
+                    {
+                        _topologies.Add(ReadTopology(item, prefix));
+                    }
+                    else if (!workloads || itemKind == "List")
                     {
                         throw Fail(item, $"{prefix}kind: \"{itemKind}\" is not supported (expected {TopologyParser.Kind})");
                     }
-
-                    result.Add(ReadTopology(item, prefix));
+                    else
+                    {
+                        ReadWorkload(item, itemKind, prefix);
+                    }
                 }
 
                 break;
             default:
-                throw Fail(map, $"kind \"{kind}\" is not supported (expected {TopologyParser.Kind} or List)");
+                if (!workloads)
+                {
+                    throw Fail(map, $"kind \"{kind}\" is not supported (expected {TopologyParser.Kind} or List)");
+                }
+
+                ReadWorkload(map, kind, "");
+                break;
         }
     }
 

@@ -31,6 +31,13 @@ internal static partial class Interop
     public const int MSG_TRUNC = 0x20;
 
     public const int CLONE_NEWNET = 0x40000000;
+    public const int CLONE_NEWNS = 0x00020000;
+    public const nuint MS_RDONLY = 1;
+    public const nuint MS_SLAVE = 1 << 19;
+    public const int SIGPIPE = 13;
+    public const int SIG_SETMASK = 2;
+    public const int EACCES = 13;
+    public const int AF_PACKET = 17;
     public const nuint MS_BIND = 4096;
     public const nuint MS_REC = 16384;
     public const nuint MS_SHARED = 1 << 20;
@@ -116,6 +123,33 @@ internal static partial class Interop
 
     [LibraryImport(LibName, EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Umount2(string target, int flags);
+
+    [LibraryImport(LibName, EntryPoint = "execvp", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Execvp(string file, string?[] argv);
+
+    [LibraryImport(LibName, EntryPoint = "signal")]
+    public static partial nint Signal(int signal, nint handler);
+
+    [LibraryImport(LibName, EntryPoint = "pthread_sigmask")]
+    public static unsafe partial int PthreadSigmask(int how, byte* set, byte* oldSet);
+
+    [LibraryImport(LibName, EntryPoint = "sendto", SetLastError = true)]
+    public static unsafe partial nint SendTo(SafeFd fd, byte* buffer, nuint length, int flags, SockaddrLl* address, int addressLength);
+
+    [LibraryImport(LibName, EntryPoint = "bind", SetLastError = true)]
+    public static unsafe partial int Bind(SafeFd fd, SockaddrLl* address, int addressLength);
+
+    [StructLayout(LayoutKind.Sequential)]
+    public unsafe struct SockaddrLl
+    {
+        public ushort Family;
+        public ushort Protocol; // network byte order
+        public int IfIndex;
+        public ushort HaType;
+        public byte PktType;
+        public byte HaLen;
+        public fixed byte Addr[8];
+    }
 
     [LibraryImport(LibName, EntryPoint = "poll", SetLastError = true)]
     public static unsafe partial int Poll(PollFd* fds, nuint count, int timeoutMilliseconds);

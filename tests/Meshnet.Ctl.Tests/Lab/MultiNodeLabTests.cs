@@ -150,6 +150,50 @@ public sealed class MultiNodeLabTests : IDisposable
         Assert.Contains("underlay MTU", Ctl("get", "-n", lab).Stdout);
     }
 
+    [SkippableFact]
+    public void LabInspectAndUp_DaemonStopped_ShowItAndRestartItSaying()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        var lab = NewLab();
+        Ctl("lab", "up", Path.Combine(Examples.Dir, "triangle.yaml"), "--name", lab, "--nodes", "2").EnsureSuccess();
+        var pid = int.Parse(File.ReadAllText(Path.Combine(_dir, "run", "lab", lab, "n2", "meshnetd.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        using (var daemon = System.Diagnostics.Process.GetProcessById(pid))
+        {
+            daemon.Kill();
+            daemon.WaitForExit(10_000);
+        }
+
+        var down = Ctl("lab", "inspect", lab).EnsureSuccess().Stdout;
+        var up = Ctl("lab", "up", Path.Combine(Examples.Dir, "triangle.yaml"), "--name", lab, "--nodes", "2").EnsureSuccess().Stdout;
+        var again = Ctl("lab", "inspect", lab).EnsureSuccess().Stdout;
+
+        Assert.Matches($@"(?m)^{lab}-n2\s+mnn\.{lab}\.n2\s+172\.30\.0\.12\s+NOT RUNNING", down);
+        Assert.Matches($@"(?m)^{lab}-n1\s+\S+\s+\S+\s+running \(pid \d+\)", down);
+        Assert.Contains($"meshnetd of node {lab}-n2 was not running: restarted it", up);
+        Assert.Matches($@"(?m)^{lab}-n2\s+\S+\s+\S+\s+running \(pid \d+\)", again);
+        Assert.Equal(0, Ctl("lab", "check", lab).ExitCode); // VXLAN links across the nodes, end to end
+    }
+
+    [SkippableFact]
+    public void LabUp_PodsWithContainersAcrossNodes_ContainersRunAndEveryVxlanLinkChecks()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        Skip.IfNot(Cmd.Exists("podman") && File.Exists("/bin/busybox"), "needs podman and busybox-static (./test.sh installs them)");
+        BusyboxImage.Ensure();
+        var lab = NewLab();
+
+        var up = Ctl("lab", "up", MeshnetCniFiles.PathOf("3node.yml"), "--name", lab, "--nodes", "3").EnsureSuccess().Stdout;
+        var check = Ctl("lab", "check", lab);
+        var inside = Ctl("lab", "exec", lab, "r3", "--", "ping", "-c1", "-W2", "13.13.13.1");
+
+        Assert.Contains("3 started, 0 removed, 0 pods failed", up);
+        Assert.True(check.ExitCode == 0, check.Stdout);
+        Assert.Equal(3, check.Stdout.Split('\n').Count(r => r.Contains(" vxlan ", StringComparison.Ordinal) && r.EndsWith("ok", StringComparison.Ordinal)));
+        Assert.Equal(0, inside.ExitCode);
+        Ctl("lab", "down", lab).EnsureSuccess();
+        Assert.Equal("", Cmd.Run("podman", "ps", "-a", "-q", "--filter", $"label=meshnet.networkop.co.uk/lab={lab}").EnsureSuccess().Stdout.Trim());
+    }
+
     public void Dispose()
     {
         foreach (var lab in _labs)
