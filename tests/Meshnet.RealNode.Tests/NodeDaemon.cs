@@ -116,6 +116,11 @@ internal sealed class NodeDaemon : IDisposable
             lock (_log)
             {
                 _log.AppendLine(line);
+                // MESHNET_TEST_DAEMON_LOG=FILE keeps the daemon's log for a look while or after the tests run
+                if (Environment.GetEnvironmentVariable("MESHNET_TEST_DAEMON_LOG") is { Length: > 0 } file)
+                {
+                    File.AppendAllText(file, line + "\n");
+                }
             }
         }
     }
