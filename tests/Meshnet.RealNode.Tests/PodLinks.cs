@@ -32,11 +32,14 @@ internal static class PodLinks
         return r.ExitCode == 0 ? [.. r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)] : [$"(exec failed: {r.Stderr.Trim()})"];
     }
 
-    /// <summary>Every pod pings the far end of each of its links (retried a while: a link may come up after Ready).</summary>
+    /// <summary>
+    /// Every link carries a ping: its A end pings its B end's address (both ends and the veth between them in one
+    /// round trip). Retried a while, since a link may come up after Ready.
+    /// </summary>
     public static void AssertEveryLinkPings(string ns, Lab lab, int seconds = 60)
     {
         var deadline = Stopwatch.StartNew();
-        var pending = lab.Pods.ToDictionary(p => p, lab.PeerAddresses);
+        var pending = lab.Links.GroupBy(l => l.A).ToDictionary(g => g.Key, g => g.Select(l => l.Address(l.B)).ToList());
         while (true)
         {
             foreach (var pod in pending.Keys.ToList())
