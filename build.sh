@@ -23,8 +23,10 @@ if [ "$image" = 1 ]; then
   # same NativeAOT plugin and meshnetctl (with SQLite's native library, for `meshnetctl lab` inside the pod).
   stage="$(mktemp -d)"
   trap 'rm -rf "$stage"' EXIT
+  # Its own artifacts dir: sharing obj/ with the framework-dependent publish above would let each reuse the other's
+  # ReadyToRun output (a dist/meshnetd that aborts at start looking for a composite meshnetd.r2r.dll).
   dotnet publish src/Meshnet.Daemon -c Release -r linux-x64 -o "$stage/daemon" --nologo -v quiet -p:PublishSingleFile=true \
-    --self-contained true -p:PublishReadyToRun=true -p:IncludeNativeLibrariesForSelfExtract=false
+    --self-contained true -p:PublishReadyToRun=true -p:IncludeNativeLibrariesForSelfExtract=false --artifacts-path "$stage/artifacts"
   mkdir "$stage/bin"
   cp "$out/meshnet" "$out/meshnetctl" "$out/libe_sqlite3.so" "$stage/bin/"
   # the daemon's single file and the few native libraries the runtime keeps beside it
