@@ -33,13 +33,13 @@ def kubectl(*args, stdin=None, check=True, timeout=900):
 
 
 def metrics():
-    """apiserver_request_total of group networkop.co.uk, summed by (verb, resource/subresource)."""
+    """apiserver_request_total of group networkop.co.uk, summed by (verb, resource/subresource, code)."""
     out = {}
     for line in kubectl("get", "--raw", "/metrics").stdout.splitlines():
         if not line.startswith("apiserver_request_total{") or 'group="networkop.co.uk"' not in line:
             continue
         labels = dict(re.findall(r'(\w+)="([^"]*)"', line[: line.rindex("}")]))
-        key = (labels["verb"], labels["resource"] + ("/" + labels["subresource"] if labels.get("subresource") else ""))
+        key = (labels["verb"], labels["resource"] + ("/" + labels["subresource"] if labels.get("subresource") else ""), labels["code"])
         out[key] = out.get(key, 0) + float(line.rsplit(" ", 1)[1])
     return out
 
@@ -104,7 +104,7 @@ spec:
 """
 
 
-PING = 'i=0; for a in "$@"; do { ping -c1 -W2 $a >/dev/null 2>&1 || echo $a; } & i=$((i+1)); [ $i -lt 32 ] || { wait; i=0; }; done; wait'
+PING = 'i=0; for a in "$@"; do { ping -c1 -W2 $a >/dev/null 2>&1 || echo $a; } & i=$((i+1)); [ $i -lt 64 ] || { wait; i=0; }; done; wait'
 
 
 class Daemon:
@@ -143,6 +143,8 @@ class Daemon:
         for f in (f"{CONF_DIR}/00-meshnet.conflist", f"{BIN_DIR}/meshnet"):
             if os.path.exists(f):
                 os.remove(f)
+        if os.environ.get("MESHNET_BENCH_DAEMON_LOG"):  # keep the daemon's log
+            subprocess.run(["cp", self.log.name, os.environ["MESHNET_BENCH_DAEMON_LOG"]])
         subprocess.run(["rm", "-rf", self.run])
 
 
@@ -173,7 +175,18 @@ def scenario(name, pods, links):
         pinging = time.monotonic() - t0
         time.sleep(5)  # status writes that trail the last ADD
         d = delta(before, metrics())
-        return ready, pinging, d
+        t1 = time.monotonic()
+        kubectl("delete", "namespace", ns, "--wait=true", "--timeout=600s", timeout=660)
+        deleted = time.monotonic() - t1
+        # then a new pod's ADD must get through at once (the daemon is not busy tearing the lab down)
+        probe = f"{ns}-probe"
+        kubectl("create", "namespace", probe)
+        t2 = time.monotonic()
+        kubectl("apply", "-n", probe, "-f", "-", stdin=topologies(*pair(1)) + "---\n" + pod_yaml("r1", 1) + "---\n" + pod_yaml("r2", 1))
+        kubectl("wait", "-n", probe, "--for=condition=Ready", "pod", "--all", "--timeout=600s", timeout=660)
+        after = time.monotonic() - t2
+        kubectl("delete", "namespace", probe, "--wait=true", "--timeout=600s", check=False, timeout=660)
+        return ready, pinging, d, deleted, after
     finally:
         kubectl("delete", "namespace", ns, "--wait=true", "--timeout=600s", check=False, timeout=660)
 
@@ -188,24 +201,31 @@ def main():
             "-f", f"{REPO}/deploy/kustomize/base/namespace.yaml")
     kubectl("wait", "--for=condition=Established", "crd", "topologies.networkop.co.uk", "--timeout=60s")
     daemon = Daemon()
+    # kube-controller-manager discovers new resources (garbage collector, quota) within 30 s and lists/watches them:
+    # let that pass before counting
+    if installed:
+        time.sleep(35)
     rows = []
     try:
         for key, (title, pods, links) in labs.items():
             if args.only and key != args.only:
                 continue
-            ready, pinging, d = scenario(key, pods, links)
-            rows.append((title, len(pods), ready, pinging, d))
+            ready, pinging, d, deleted, after = scenario(key, pods, links)
+            rows.append((title, len(pods), ready, pinging, d, deleted, after))
     finally:
         daemon.stop()
         if installed:
             kubectl("delete", "-f", f"{REPO}/deploy/kustomize/base/crd-topologies.yaml", "-f", f"{REPO}/deploy/kustomize/base/crd-gwirekobjs.yaml",
                     "-f", f"{REPO}/deploy/kustomize/base/namespace.yaml", "--wait=true", check=False)
-    print("| lab | pods Ready after | every link pinging after | daemon requests (Topologies) | per pod | by verb |")
-    print("|---|---:|---:|---:|---:|---|")
-    for title, n, ready, pinging, d in rows:
+    print("| lab | pods Ready after | every link pinging after | requests to Topologies | per pod | by verb (HTTP code when not 2xx) | namespace deleted after | next 2-pod lab Ready after |")
+    print("|---|---:|---:|---:|---:|---|---:|---:|")
+    for title, n, ready, pinging, d, deleted, after in rows:
         total = sum(d.values())
-        verbs = ", ".join(f"{v} {r} {c}" for (v, r), c in sorted(d.items()))
-        print(f"| {title} | {ready:.1f} s | {pinging:.1f} s | {total} | {total / n:.1f} | {verbs} |")
+        by = {}
+        for (v, r, code), c in d.items():
+            k = f"{v} {r}" + ("" if code.startswith("2") else f" ({code})")
+            by[k] = by.get(k, 0) + c
+        print(f"| {title} | {ready:.1f} s | {pinging:.1f} s | {total} | {total / n:.1f} | {', '.join(f'{k} {c}' for k, c in sorted(by.items()))} | {deleted:.1f} s | {after:.1f} s |")
 
 
 if __name__ == "__main__":
