@@ -109,10 +109,18 @@ public sealed class DeployTests
         Assert.Null(Imported.Value);
         ShareNetnsDir();
         var overlay = Overlay();
-        Kubectl.Ok(Kubectl.Run(["apply", "-k", overlay], stdin: null), "apply -k");
-        var rollout = Kubectl.Run(["rollout", "status", "-n", "meshnet", "daemonset/meshnet", "--timeout=180s"], stdin: null, TimeSpan.FromMinutes(4));
-        Assert.True(rollout.ExitCode == 0, $"DaemonSet meshnet not ready: {rollout.Stderr}{rollout.Stdout}\n{Logs()}\n{Kubectl.Run("describe", "pods", "-n", "meshnet").Stdout}");
-        return overlay;
+        try
+        {
+            Kubectl.Ok(Kubectl.Run(["apply", "-k", overlay], stdin: null), "apply -k");
+            var rollout = Kubectl.Run(["rollout", "status", "-n", "meshnet", "daemonset/meshnet", "--timeout=180s"], stdin: null, TimeSpan.FromMinutes(4));
+            Assert.True(rollout.ExitCode == 0, $"DaemonSet meshnet not ready: {rollout.Stderr}{rollout.Stdout}\n{Logs()}\n{Kubectl.Run("describe", "pods", "-n", "meshnet").Stdout}");
+            return overlay;
+        }
+        catch
+        {
+            Uninstall(overlay);
+            throw;
+        }
     }
 
     private static string Logs() => Kubectl.Run("logs", "-n", "meshnet", "daemonset/meshnet", "--tail=200").Stdout;
