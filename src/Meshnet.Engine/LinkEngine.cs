@@ -71,20 +71,48 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
         using (view)
         {
             view.Refresh();
-            var batch = view.Handle.Batch();
-            foreach (var name in names.Distinct(StringComparer.Ordinal))
-            {
-                if (view.Link(name) is { } dev && ManagedKinds.Contains(dev.Kind))
-                {
-                    batch.LinkDel(dev.Index);
-                }
-            }
-
-            var errors = batch.Count == 0 ? [] : batch.Execute();
-            var removed = errors.Count(e => e is null or LinkNotFoundException);
+            var devices = names.Distinct(StringComparer.Ordinal)
+                .Select(view.Link)
+                .Where(dev => dev is not null && ManagedKinds.Contains(dev.Kind))
+                .Select(dev => dev!.Index)
+                .ToList();
+            var removed = devices.Count == 0 ? 0 : DeleteTogether(view.Handle, devices);
             LogRemoved(logger, removed, netNsPath);
             return removed;
         }
+    }
+
+    /// <summary>
+    /// Deletes devices of one namespace as a device group in one request (= ip link set DEV group G for each, then
+    /// ip link del group G): a pod with 1500 links loses them in well under a second instead of 1500 RCU grace periods
+    /// (≈ 30 s, during which the reconciler served nothing else). G is random in a range of our own; should the group
+    /// delete fail, each device is deleted on its own.
+    /// </summary>
+    private static int DeleteTogether(NetlinkHandle handle, List<int> indexes)
+    {
+        var group = 0x6d000000u | (uint)Random.Shared.Next(1, 1 << 24);
+        var batch = handle.Batch();
+        foreach (var index in indexes)
+        {
+            batch.LinkSetGroup(index, group);
+        }
+
+        batch.LinkDelGroup(group);
+        var results = batch.Execute();
+        var grouped = results.Take(indexes.Count).Count(e => e is null);
+        var gone = results.Take(indexes.Count).Count(e => e is LinkNotFoundException);
+        if (results[^1] is null || (grouped == 0 && results[^1] is LinkNotFoundException))
+        {
+            return grouped + gone;
+        }
+
+        var one = handle.Batch();
+        foreach (var index in indexes)
+        {
+            one.LinkDel(index);
+        }
+
+        return one.Execute().Count(e => e is null or LinkNotFoundException);
     }
 
     private static LinkWork Inspect(PlannedLink link, ViewSet views, string nodeNetNs)

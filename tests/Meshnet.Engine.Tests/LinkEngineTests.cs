@@ -99,6 +99,20 @@ public sealed class LinkEngineTests : IDisposable
         Assert.NotEqual(0, Cmd.Run("ip", "-n", _b, "link", "show", "eth1").ExitCode);
     }
 
+    [SkippableFact]
+    public void RemoveInterfaces_TwoOfThreeLinks_RemovesOnlyTheNamedOnesAndTheRestStillCarriesTraffic()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        _engine.Converge([Veth(0, "eth1", "10.7.0.1/24", "10.7.0.2/24"), Veth(1, "eth2", "10.8.0.1/24", "10.8.0.2/24"), Veth(2, "eth3", "10.9.0.1/24", "10.9.0.2/24")]);
+
+        var removed = _engine.RemoveInterfaces(NetNs.PathOf(_a), ["eth1", "eth3"]);
+
+        Assert.Equal(2, removed);
+        Assert.NotEqual(0, Cmd.Run("ip", "-n", _b, "link", "show", "eth1").ExitCode);
+        Assert.NotEqual(0, Cmd.Run("ip", "-n", _b, "link", "show", "eth3").ExitCode);
+        Assert.True(Cmd.Ping(_a, "10.8.0.2"));
+    }
+
     /// <summary>
     /// A VXLAN end in pod namespace _b whose node namespace is _a, where ul0 (MTU 9000) holds the node address
     /// 10.66.0.1; <paramref name="device"/> pins the underlay interface (HOST_INTF).

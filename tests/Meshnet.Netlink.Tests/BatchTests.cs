@@ -67,4 +67,40 @@ public sealed class BatchTests
         Assert.True(a.Nl.LinkByName("s0").IsUp);
         Assert.False(a.Nl.TryLinkByName("t0", out _));
     }
+
+    [SkippableFact]
+    public void Execute_SetGroupThenDeleteGroup_RemovesExactlyTheGroupedDevicesAndTheirPeers()
+    {
+        ScratchNamespace.RequireRoot();
+        using var a = new ScratchNamespace();
+        using var b = new ScratchNamespace();
+        var add = a.Nl.Batch();
+        foreach (var i in new[] { 0, 1, 2 })
+        {
+            add.LinkAdd(new Veth { Name = $"g{i}", PeerName = $"h{i}", PeerNamespace = b.Ns });
+        }
+
+        Assert.All(add.Execute(), Assert.Null);
+
+        var results = a.Nl.Batch()
+            .LinkSetGroup(a.Nl.LinkByName("g0").Index, 0x6d000042)
+            .LinkSetGroup(a.Nl.LinkByName("g2").Index, 0x6d000042)
+            .LinkDelGroup(0x6d000042)
+            .Execute();
+
+        Assert.All(results, Assert.Null);
+        Assert.Equal(["g1"], a.Nl.LinkList().Where(l => l.Kind == "veth").Select(l => l.Name));
+        Assert.Equal(["h1"], b.Nl.LinkList().Where(l => l.Kind == "veth").Select(l => l.Name));
+    }
+
+    [SkippableFact]
+    public void Execute_DeleteOfAnEmptyGroup_IsLinkNotFound()
+    {
+        ScratchNamespace.RequireRoot();
+        using var a = new ScratchNamespace();
+
+        var results = a.Nl.Batch().LinkDelGroup(0x6d000043).Execute();
+
+        Assert.IsType<LinkNotFoundException>(Assert.Single(results));
+    }
 }

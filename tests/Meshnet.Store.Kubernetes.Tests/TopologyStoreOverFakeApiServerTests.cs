@@ -4,7 +4,7 @@ using Meshnet.Store.Tests;
 namespace Meshnet.Store.Kubernetes.Tests;
 
 /// <summary>The whole store contract, against the in-process API server (each test gets its own server).</summary>
-public sealed class TopologyStoreOverFakeApiServerTests : TopologyStoreContract
+public sealed class TopologyStoreOverFakeApiServerTests : TopologyStoreWithHistoryContract
 {
     private FakeApiServer _server = null!;
 

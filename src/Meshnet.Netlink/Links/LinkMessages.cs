@@ -73,6 +73,26 @@ internal static class LinkMessages
         writer.EndMessage();
     }
 
+    /// <summary>RTM_SETLINK of one link's device group (IFLA_GROUP).</summary>
+    public static void SetGroup(NetlinkMessageWriter writer, uint sequence, int index, uint group)
+    {
+        BeginSetLink(writer, sequence, index);
+        writer.PutU32(Rt.IFLA_GROUP, group);
+        writer.EndMessage();
+    }
+
+    /// <summary>
+    /// RTM_DELLINK of every device in a group (index 0 + IFLA_GROUP): the kernel unregisters them together, paying the
+    /// RCU grace period of a device deletion once instead of once per device.
+    /// </summary>
+    public static void DelGroup(NetlinkMessageWriter writer, uint sequence, uint group)
+    {
+        writer.BeginMessage(Rt.RTM_DELLINK, AckFlags, sequence);
+        writer.WriteStruct(new IfInfoMsg { Index = 0 });
+        writer.PutU32(Rt.IFLA_GROUP, group);
+        writer.EndMessage();
+    }
+
     /// <summary>RTM_GETLINK for one link (by index or name), or a dump of all links.</summary>
     public static void GetLink(NetlinkMessageWriter writer, uint sequence, int index, string? name, bool dump = false)
     {

@@ -41,8 +41,15 @@ public sealed record CniCall
         Set(psi, "CNI_PATH", CniPath);
         Set(psi, "CNI_ARGS", Args);
         using var process = Process.Start(psi)!;
-        process.StandardInput.Write(Stdin);
-        process.StandardInput.Close();
+        try
+        {
+            process.StandardInput.Write(Stdin);
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // the plugin may answer without reading its stdin (VERSION does) and be gone before we finish writing
+        }
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromSeconds(60)))

@@ -7,7 +7,8 @@ namespace Meshnet.Store.Kubernetes.Tests.RealCluster;
 /// The whole store contract against the real API server of MESHNET_TEST_KUBECONFIG (compiled only when that is set
 /// at build time, since the contract's facts cannot skip). It writes only in two namespaces of this run's own
 /// (created here, deleted at the end of the run) and looks only at those, so other users of the cluster neither
-/// disturb it nor are disturbed. An API server cannot be told to compact its history, so ForgetHistory skips.
+/// disturb it nor are disturbed. An API server cannot be told to compact its history, so the forgotten-revision part
+/// of the contract (TopologyStoreWithHistoryContract) is covered by the fixture's suite, not here.
 /// </summary>
 [Collection(RealClusterCollection.Name)]
 public sealed class TopologyStoreOnRealClusterTests(RealClusterFixture cluster) : TopologyStoreContract
@@ -31,8 +32,5 @@ public sealed class TopologyStoreOnRealClusterTests(RealClusterFixture cluster) 
     }
 
     protected override async Task<ITopologyStore> OpenInstanceAsync() => await KubernetesTopologyStore.ConnectAsync(cluster.Config);
-
-    protected override Task ForgetHistoryAsync(ITopologyStore store) =>
-        throw new SkipException("a real API server cannot be told to compact its watch history; the fixture tests cover 410");
 }
 #endif

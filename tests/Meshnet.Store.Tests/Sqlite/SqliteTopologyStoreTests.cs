@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace Meshnet.Store.Tests.Sqlite;
 
 /// <summary>The store contract on a fresh database file, plus what is specific to SQLite.</summary>
-public sealed class SqliteTopologyStoreTests : TopologyStoreContract
+public sealed class SqliteTopologyStoreTests : TopologyStoreWithHistoryContract
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("meshnet-store-").FullName;
 
