@@ -51,7 +51,14 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
     /// Deletes the named interfaces from a namespace when they are devices meshnet manages (= <c>ip link del</c> each,
     /// in one batch). Missing namespace or interfaces are fine: removal is idempotent.
     /// </summary>
-    public int RemoveInterfaces(string netNsPath, IEnumerable<string> names)
+    public int RemoveInterfaces(string netNsPath, IEnumerable<string> names) => RemoveInterfaces(netNsPath, names, ManagedKinds);
+
+    /// <summary>Deletes the named TAPs (gRPC wire ends) from a namespace; other devices under those names stay. Idempotent.</summary>
+    public int RemoveTaps(string netNsPath, IEnumerable<string> names) => RemoveInterfaces(netNsPath, names, TapKind);
+
+    private static readonly HashSet<string> TapKind = new(StringComparer.Ordinal) { "tun" };
+
+    private int RemoveInterfaces(string netNsPath, IEnumerable<string> names, HashSet<string> kinds)
     {
         if (netNsPath != NamespaceView.HostPath && !File.Exists(netNsPath))
         {
@@ -74,7 +81,7 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
             var batch = view.Handle.Batch();
             foreach (var name in names.Distinct(StringComparer.Ordinal))
             {
-                if (view.Link(name) is { } dev && ManagedKinds.Contains(dev.Kind))
+                if (view.Link(name) is { } dev && kinds.Contains(dev.Kind))
                 {
                     batch.LinkDel(dev.Index);
                 }
@@ -169,6 +176,21 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
                     return w;
                 }
 
+            case PlannedGrpcWire wire:
+                {
+                    var pod = views.Get(wire.End.NetNsPath);
+                    var w = new LinkWork(link, [new EndWork(wire.End, pod)]);
+                    // A healthy TAP (persistent, kind tun) is left alone whatever the relay does with it: same ifindex
+                    // across passes and daemon restarts. Anything else under its name is rebuilt.
+                    if (pod.Link(wire.End.Intf) is not { Kind: "tun" } dev)
+                    {
+                        w.Rebuild = true;
+                        w.MarkStale(pod, pod.Link(wire.End.Intf));
+                    }
+
+                    return w;
+                }
+
             default:
                 throw new NotSupportedException($"link kind {link.GetType().Name} is not plumbed by this engine");
         }
@@ -214,12 +236,20 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
         {
             var items = group.ToList();
             var batch = group.Key.Handle.Batch();
-            foreach (var (w, _) in items)
+            var errors = new List<NetlinkException?>(items.Count);
+            foreach (var (w, _) in items.Where(i => i.Work.Link is not PlannedGrpcWire))
             {
                 batch.LinkAdd(DeviceFor(w));
             }
 
-            var errors = batch.Execute();
+            var batched = batch.Count == 0 ? [] : batch.Execute();
+            var next = 0;
+            foreach (var (w, view) in items)
+            {
+                // TAPs are made through /dev/net/tun inside the namespace, not over rtnetlink: one at a time.
+                errors.Add(w.Link is PlannedGrpcWire ? CreateTap(view, w) : batched[next++]);
+            }
+
             for (var i = 0; i < items.Count; i++)
             {
                 if (errors[i] is { } e)
@@ -229,6 +259,19 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
                     LogCreateFailed(logger, items[i].Work.Link.Namespace, items[i].Work.Link.Uid, e.Message);
                 }
             }
+        }
+    }
+
+    private static NetlinkException? CreateTap(NamespaceView view, LinkWork w)
+    {
+        try
+        {
+            view.Handle.LinkAdd(DeviceFor(w));
+            return null;
+        }
+        catch (NetlinkException e)
+        {
+            return e;
         }
     }
 
@@ -271,6 +314,14 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
             Up = true,
             // Sent from the node's namespace, created in the pod's: the UDP socket stays on the underlay.
             Namespace = w.Ends[0].View.Namespace,
+        },
+        PlannedGrpcWire g => new Tap
+        {
+            Name = g.End.Intf,
+            Persistent = true, // outlives the relay's descriptor, so a daemon restart keeps the pod's interface
+            Mtu = g.Mtu,
+            HardwareAddr = g.End.Mac,
+            Up = true,
         },
         _ => throw new NotSupportedException(w.Link.GetType().Name),
     };
@@ -366,7 +417,8 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
         // veth and macvlan ends carry frames between namespaces where checksum/segmentation offloads only defer
         // work a userspace data plane cannot do; a VXLAN end keeps them, as the kernel's own tunnels do
         // (turning them off costs about half the tunnel's TCP throughput).
-        if (w.Rebuild && w.Link is not PlannedVxlan)
+        // A wire's TAP: the relay sets its offloads (TUNSETOFFLOAD) to what it can carry.
+        if (w.Rebuild && w.Link is not (PlannedVxlan or PlannedGrpcWire))
         {
             h.DisableOffloads(dev.Name);
         }
