@@ -31,7 +31,8 @@ internal static class Program
         var resync = new Option<int>("--resync-seconds") { Description = "Reconcile every local pod again this often without any event (0: never)", DefaultValueFactory = _ => 300 };
         var pkiDir = new Option<string?>("--pki-dir") { Description = "Cluster CA and node certificate directory (default: beside the SQLite file, else /run/meshnet/pki)" };
         var linkType = new Option<string?>("--inter-node-link-type") { Description = "VXLAN or GRPC: how links between pods on different nodes are carried (default: $INTER_NODE_LINK_TYPE, else VXLAN)" };
-        var root = new RootCommand("meshnetd: the meshnet node daemon") { store, node, nodeIp, nodeIntf, confDir, binDir, socket, stateDir, healthPort, nodeNetNs, noCni, grpcPort, resync, pkiDir, linkType };
+        var wireCounters = new Option<int>("--wire-counter-seconds") { Description = "How often moving gRPC wire counters are written to the Topology status", DefaultValueFactory = _ => 10 };
+        var root = new RootCommand("meshnetd: the meshnet node daemon") { store, node, nodeIp, nodeIntf, confDir, binDir, socket, stateDir, healthPort, nodeNetNs, noCni, grpcPort, resync, pkiDir, linkType, wireCounters };
         root.SetAction((parse, ct) =>
         {
             var underlay = parse.GetValue(nodeIntf) ?? Env("HOST_INTF");
@@ -76,6 +77,7 @@ internal static class Program
             GrpcPort = parse.GetValue(grpcPort) ?? (int.TryParse(Env("GRPC_PORT"), out var p) ? p : NodeApiHosting.DefaultPort),
             PkiDir = parse.GetValue(pkiDir) ?? DefaultPkiDir(parse.GetValue(store)!),
             ResyncInterval = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(resync))),
+            WireCounterInterval = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(wireCounters))),
         };
     }
 

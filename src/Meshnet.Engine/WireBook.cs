@@ -130,6 +130,9 @@ public sealed class WireBook(IKeyValueStore kv, IWireStore store, string nodeNam
         }
     }
 
+    /// <summary>Forgets every wire of this node (its records and ids), e.g. when an emulated node is removed.</summary>
+    public Task ForgetAllAsync(CancellationToken ct = default) => ForgetAsync([.. _ids.Keys.Union(_records.Keys)], ct);
+
     private void Bump(long id)
     {
         long seen;
