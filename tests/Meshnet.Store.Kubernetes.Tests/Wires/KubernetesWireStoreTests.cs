@@ -63,3 +63,48 @@ public sealed class KubernetesWireStoreTests : Meshnet.Store.Tests.WireStoreCont
         await Assert.ThrowsAsync<NotFoundException>(() => Wires.PutAsync([Record(ns: "nowhere")]));
     }
 }
+
+/// <summary>RBAC in deploy/ grants on gwirekobjs exactly the verbs the wire store uses (nothing more, nothing less).</summary>
+public sealed class WireStoreRbacTests
+{
+    [Fact]
+    public async Task WireStore_EveryOperation_UsesExactlyTheVerbsTheClusterRoleGrants()
+    {
+        await using var server = await FakeApiServer.StartAsync(namespaces: ["lab1"]);
+        await using var store = await KeyValueClients.ConnectAsync(server);
+        var record = new WireRecord("n1", "lab1", 1, 7, "r1", "/x", "", "eth1", "n2", "10.0.0.2");
+        server.ResetRequestCounts();
+
+        await store.Wires.PutAsync([record]);
+        await store.Wires.PutAsync([record with { PeerWireId = 3 }]);
+        await store.Wires.ListAsync("n1");
+        await store.Wires.DeleteAsync("n1", [record.Key]);
+
+        var verbs = new Dictionary<string, string> { ["GET"] = "get", ["LIST"] = "list", ["WATCH"] = "watch", ["POST"] = "create", ["PUT"] = "update", ["PATCH"] = "patch", ["DELETE"] = "delete" };
+        var used = server.RequestCounts.Keys
+            .Select(k => k.Split(' '))
+            .Select(p => (Resource: p[1], Verb: verbs[p[0]]))
+            .ToHashSet();
+        Assert.Equal(Granted(CustomResources.GWireKObjPlural).Concat(Granted(CustomResources.GWireKObjPlural + "/status")).ToHashSet(), used);
+    }
+
+    /// <summary>(resource, verb) pairs the meshnet ClusterRole grants for <paramref name="resource"/>.</summary>
+    private static IEnumerable<(string, string)> Granted(string resource)
+    {
+        var docs = new YamlDotNet.RepresentationModel.YamlStream();
+        docs.Load(new StringReader(File.ReadAllText(Path.Combine(Deploy.Kustomize.DeployDir, "kustomize", "base", "rbac.yaml"))));
+        var role = docs.Documents.Select(d => (YamlDotNet.RepresentationModel.YamlMappingNode)d.RootNode)
+            .Single(d => d["kind"].ToString() == "ClusterRole");
+        foreach (var rule in ((YamlDotNet.RepresentationModel.YamlSequenceNode)role["rules"]).Cast<YamlDotNet.RepresentationModel.YamlMappingNode>())
+        {
+            var resources = ((YamlDotNet.RepresentationModel.YamlSequenceNode)rule["resources"]).Select(r => r.ToString());
+            if (resources.Contains(resource))
+            {
+                foreach (var verb in (YamlDotNet.RepresentationModel.YamlSequenceNode)rule["verbs"])
+                {
+                    yield return (resource, verb.ToString());
+                }
+            }
+        }
+    }
+}
