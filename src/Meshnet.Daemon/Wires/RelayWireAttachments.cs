@@ -19,6 +19,9 @@ internal sealed class RelayWireAttachments : IWireAttachments, IDisposable
     private readonly int _peerPort;
     private readonly ConcurrentDictionary<long, PodKey> _pods = new();
 
+    /// <summary>The carrier each end's status was last written with: an event that changes nothing queues nothing.</summary>
+    private readonly ConcurrentDictionary<long, bool> _reported = new();
+
     public RelayWireAttachments(IWireRelay relay, WorkQueue queue, DaemonOptions options)
     {
         _relay = relay;
@@ -40,10 +43,20 @@ internal sealed class RelayWireAttachments : IWireAttachments, IDisposable
     public void Detach(long localId)
     {
         _pods.TryRemove(localId, out _);
+        _reported.TryRemove(localId, out _);
         _relay.Detach(localId);
     }
 
-    public WireEndState? StateOf(long localId) => _relay.GetStatus(localId) is { } s ? ToState(s) : null;
+    public WireEndState? StateOf(long localId)
+    {
+        if (_relay.GetStatus(localId) is not { } s)
+        {
+            return null;
+        }
+
+        _reported[localId] = s.CarrierUp;
+        return ToState(s);
+    }
 
     /// <summary>Every attached end's counters, by id (for the refresher to see which changed).</summary>
     public Dictionary<long, WireCounters> Counters() => _relay.GetAll().ToDictionary(s => s.End.LocalId, s => s.Counters);
@@ -58,7 +71,8 @@ internal sealed class RelayWireAttachments : IWireAttachments, IDisposable
 
     private void OnCarrierChanged(WireStatus status)
     {
-        if (_pods.TryGetValue(status.End.LocalId, out var pod))
+        if (_pods.TryGetValue(status.End.LocalId, out var pod)
+            && !(_reported.TryGetValue(status.End.LocalId, out var reported) && reported == status.CarrierUp))
         {
             _queue.Enqueue(pod);
         }
