@@ -88,14 +88,9 @@ internal static class Program
     internal static InterNodeLinkType ParseInterNodeLinkType(string? value) => value?.ToUpperInvariant() switch
     {
         null or "" or "VXLAN" => InterNodeLinkType.Vxlan,
-        "GRPC" when !WireRelayAvailable => throw new InvalidOperationException(
-            "INTER_NODE_LINK_TYPE=GRPC: gRPC wires between nodes are not implemented by this meshnetd; unset it (VXLAN is the default)"),
         "GRPC" => InterNodeLinkType.Grpc,
         _ => throw new InvalidOperationException($"INTER_NODE_LINK_TYPE=\"{value}\": must be VXLAN or GRPC"),
     };
-
-    /// <summary>Whether this build has a wire relay (the data path); without one GRPC stays refused.</summary>
-    internal static bool WireRelayAvailable => false;
 
     /// <summary>Daemons sharing an SQLite store share its CA: the pki directory sits beside the database.</summary>
     private static string DefaultPkiDir(string store) =>
@@ -191,6 +186,7 @@ internal static class Program
         services.AddNodeApi(tls);
         if (options.InterNodeLinkType == InterNodeLinkType.Grpc)
         {
+            services.AddWireRelay();
             services.AddSingleton<Wires.RelayWireAttachments>();
             services.AddHostedService<Wires.WireCounterRefresher>();
         }
@@ -198,6 +194,11 @@ internal static class Program
         var app = builder.Build();
         app.MapGrpcService<CniBackendService>();
         app.MapNodeApi();
+        if (options.InterNodeLinkType == InterNodeLinkType.Grpc)
+        {
+            app.MapWireService();
+        }
+
         var cache = app.Services.GetRequiredService<TopologyCache>();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", () => cache.IsSynced ? Results.Text("ok") : Results.Text("starting", statusCode: 503));

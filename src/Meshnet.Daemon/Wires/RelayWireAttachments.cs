@@ -58,8 +58,9 @@ internal sealed class RelayWireAttachments : IWireAttachments, IDisposable
         return ToState(s);
     }
 
-    /// <summary>Every attached end's counters, by id (for the refresher to see which changed).</summary>
-    public Dictionary<long, WireCounters> Counters() => _relay.GetAll().ToDictionary(s => s.End.LocalId, s => s.Counters);
+    /// <summary>Every attached end's counters and why it is down, by id (for the refresher to see which changed).</summary>
+    public Dictionary<long, (WireCounters Counters, string? DownReason)> Snapshot() =>
+        _relay.GetAll().ToDictionary(s => s.End.LocalId, s => (s.Counters, s.DownReason));
 
     public PodKey? PodOf(long localId) => _pods.TryGetValue(localId, out var pod) ? pod : null;
 

@@ -6,12 +6,13 @@ namespace Meshnet.Daemon.Wires;
 
 /// <summary>
 /// Counters in the status without a write per frame: every <see cref="DaemonOptions.WireCounterInterval"/>, the pods
-/// whose wire counters moved since the last tick are queued, and their pass writes the new counters (one status write
-/// per pod per interval at most; idle wires cost nothing).
+/// whose wire counters moved (or whose reason for being down changed, e.g. from "peer end not bound" to "peer node
+/// unreachable") since the last tick are queued, and their pass writes them (one status write per pod per interval at
+/// most; idle wires cost nothing). Carrier changes do not wait for this: they queue their pod at once.
 /// </summary>
 internal sealed class WireCounterRefresher(RelayWireAttachments wires, WorkQueue queue, DaemonOptions options, TimeProvider time) : BackgroundService
 {
-    private Dictionary<long, WireCounters> _last = [];
+    private Dictionary<long, (WireCounters Counters, string? DownReason)> _last = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -29,10 +30,10 @@ internal sealed class WireCounterRefresher(RelayWireAttachments wires, WorkQueue
         }
     }
 
-    /// <summary>Queues the pods whose ends' counters changed since the previous tick.</summary>
+    /// <summary>Queues the pods whose ends' counters or down reasons changed since the previous tick.</summary>
     internal void Tick()
     {
-        var now = wires.Counters();
+        var now = wires.Snapshot();
         var changed = new HashSet<PodKey>();
         foreach (var (id, counters) in now)
         {
