@@ -72,6 +72,23 @@ def sweep(ns: str, ips: list[str], timeout: float) -> tuple[int, float]:
     return int(missing), float(took)
 
 
+def pin_neighbours(lab: vxbench.Lab, n: int, work: Path) -> None:
+    """
+    Permanent neighbour entries for every link, both ways. The kernel's ARP table is shared by all namespaces and
+    holds 1024 dynamic entries (gc_thresh3, settable only on the host), fewer than 2 x 1500; permanent entries do not
+    count, so the sweep measures the wires, not ARP table overflow.
+    """
+    import json
+    macs = {pod: {d["ifname"]: d["address"] for d in json.loads(vxbench.run(["ip", "-n", lab.pod_ns(pod), "-j", "link", "show"]))}
+            for pod in ("a", "b")}
+    for pod, peer, side in (("a", "b", 1), ("b", "a", 0)):
+        lines = [f"neigh replace {vxbench.slash31(k)[side].split('/')[0]} lladdr {macs[peer][f'eth{k + 1}']} dev eth{k + 1} nud permanent"
+                 for k in range(n)]
+        path = work / f"neigh-{lab.name}-{pod}"
+        path.write_text("\n".join(lines) + "\n")
+        vxbench.run(["ip", "-n", lab.pod_ns(pod), "-batch", str(path)])
+
+
 def daemon_stats(lab: vxbench.Lab, node: str) -> tuple[float, int]:
     pid = int((lab.log_dir / node / "meshnetd.pid").read_text().strip())
     status = Path(f"/proc/{pid}/status").read_text().splitlines()
@@ -98,6 +115,7 @@ def one_rep(exe: str, work: Path, run_id: str, run_dir: str, n: int, rep: int, c
     all_up = time.perf_counter() - t0
     nodes_up = [float(line.split()[0]) for line in out.splitlines() if " 2 nodes up" in line]
     peers = [vxbench.slash31(k)[1].split("/")[0] for k in range(n)]
+    pin_neighbours(lab, n, work)
     missing, _ = sweep(lab.pod_ns("a"), peers, 30)
     if missing:
         raise RuntimeError(f"lab {lab.name}: {missing} of {n} links do not answer after bring-up")

@@ -100,12 +100,12 @@ internal sealed class KubeNode : IAsyncDisposable
     /// Starts a node on the real cluster of <paramref name="cluster"/> (skips the test when none is configured): a node
     /// name and a namespace of this node's own, the daemon on the cluster's kubeconfig.
     /// </summary>
-    public static async Task<KubeNode> StartOnRealClusterAsync(RealClusterFixture cluster)
+    public static async Task<KubeNode> StartOnRealClusterAsync(RealClusterFixture cluster, IReadOnlyList<string>? daemonArgs = null)
     {
         var kubeconfig = RealClusterFixture.Kubeconfig;
         Skip.If(kubeconfig is null, $"set {RealClusterFixture.KubeconfigVariable} to run against a real cluster");
         var id = Guid.NewGuid().ToString("N")[..6];
-        var node = new KubeNode(null, false, cluster.EnsureNamespaceAsync, cluster.Config, kubeconfig, daemonApi: null, $"meshnet-test-node-{id}", $"{cluster.Namespace}-{id}");
+        var node = new KubeNode(null, false, cluster.EnsureNamespaceAsync, cluster.Config, kubeconfig, daemonApi: null, $"meshnet-test-node-{id}", $"{cluster.Namespace}-{id}", daemonArgs);
         return await node.StartDaemonAsync();
     }
 
