@@ -64,7 +64,12 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
         }
 
         var result = engine.Converge(plan.Links, nodeNetNs);
-        var wireStates = wires is null ? [] : await SyncWiresAsync(wires, result, held, ct);
+        Dictionary<WireKey, LinkStatus> wireStates = [];
+        if (wires is not null)
+        {
+            (wireStates, result) = await SyncWiresAsync(wires, result, held, ct);
+        }
+
         var statuses = StatusByEnd(plan, result, wireStates);
 
         // Both ends of a same-node link get their status, even when only one of the pods was asked for.
@@ -104,13 +109,15 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
 
     /// <summary>
     /// Attaches every wire end built in this pass, detaches held ones (their peer is gone), records the peer's id
-    /// once the data path has learnt it, and returns each end's state for the status.
+    /// once the data path has learnt it, and returns each end's state for the status; an end the data path refused
+    /// becomes a failed link of the pass (so it is retried with backoff like any other).
     /// </summary>
-    private static async Task<Dictionary<WireKey, LinkStatus>> SyncWiresAsync(
+    private static async Task<(Dictionary<WireKey, LinkStatus> States, ConvergeResult Result)> SyncWiresAsync(
         GrpcWireOptions wires, ConvergeResult result, Dictionary<WireKey, (WireRecord Record, string Reason)> held, CancellationToken ct)
     {
         var states = new Dictionary<WireKey, LinkStatus>();
         var learnt = new List<WireRecord>();
+        var refused = new Dictionary<PlannedLink, LinkOutcome>(ReferenceEqualityComparer.Instance);
         foreach (var outcome in result.Links)
         {
             if (outcome.Link is not PlannedGrpcWire wire)
@@ -124,7 +131,17 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
                 continue;
             }
 
-            wires.Attachments.Attach(wire);
+            try
+            {
+                wires.Attachments.Attach(wire);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException or UnauthorizedAccessException)
+            {
+                wires.Attachments.Detach(wire.LocalId);
+                refused[wire] = LinkOutcome.Failed(wire, $"{wire.End.Pod}: {wire.End.Intf}: attaching the wire to its relay: {e.Message}");
+                continue;
+            }
+
             var state = wires.Attachments.StateOf(wire.LocalId);
             var key = new WireKey(wire.Namespace, wire.Uid);
             states[key] = new LinkStatus
@@ -147,7 +164,7 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
         }
 
         await wires.Book.RecordAsync(learnt, ct);
-        return states;
+        return (states, refused.Count == 0 ? result : result with { Links = [.. result.Links.Select(o => refused.GetValueOrDefault(o.Link) ?? o)] });
     }
 
     private static WireRecord RecordOf(WireBook book, PlannedGrpcWire w, long? peerWireId) => new(

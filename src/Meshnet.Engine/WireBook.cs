@@ -7,14 +7,14 @@ namespace Meshnet.Engine;
 /// <summary>
 /// The gRPC wire ends this node terminates: the id it assigned to each (allocated in the store's key-value area, as
 /// VNIs are, so it is stable across restarts) and the record of each end (<see cref="IWireStore"/>: GWireKObj on
-/// Kubernetes, SQLite rows in labs). Only this node's daemon allocates its ids and writes its records, so there is no
-/// race to win across nodes; create-only writes still make a half-finished earlier attempt harmless.
+/// Kubernetes, SQLite rows in labs). Only this node's daemon allocates its ids and writes its records, and it loads
+/// all of them first, so the next id is simply past the highest known: one create-only write per link
+/// (<c>wire/id/NODE/NS/UID</c>), which also makes a half-finished earlier attempt harmless (its id is kept).
 /// Kept in memory after <see cref="LoadAsync"/>; writes go through to the store.
 /// </summary>
 public sealed class WireBook(IKeyValueStore kv, IWireStore store, string nodeName)
 {
     private const string IdPrefix = "wire/id/";
-    private const string UsedPrefix = "wire/used/";
 
     private readonly ConcurrentDictionary<WireKey, long> _ids = new();
     private readonly ConcurrentDictionary<WireKey, WireRecord> _records = new();
@@ -58,38 +58,20 @@ public sealed class WireBook(IKeyValueStore kv, IWireStore store, string nodeNam
             return known;
         }
 
-        var owner = $"{@namespace}/{uid.ToString(CultureInfo.InvariantCulture)}";
-        for (var probes = 0; probes < 10_000; probes++)
+        var candidate = Interlocked.Increment(ref _lastId);
+        try
         {
-            var candidate = Interlocked.Increment(ref _lastId);
-            var usedKey = $"{UsedPrefix}{nodeName}/{candidate.ToString(CultureInfo.InvariantCulture)}";
-            try
-            {
-                await kv.PutAsync(usedKey, owner, ifRevision: 0, ct);
-            }
-            catch (ConflictException)
-            {
-                if ((await kv.GetAsync(usedKey, ct))?.Value != owner)
-                {
-                    continue; // taken (by an allocation this process had not loaded)
-                }
-            }
-
-            try
-            {
-                await kv.PutAsync(IdKey(key), candidate.ToString(CultureInfo.InvariantCulture), ifRevision: 0, ct);
-                return _ids[key] = candidate;
-            }
-            catch (ConflictException)
-            {
-                // Assigned by an interrupted earlier attempt: keep that id, give the new one back.
-                var existing = await kv.GetAsync(IdKey(key), ct) ?? throw new StoreException($"wire id of {owner} on {nodeName} vanished while allocating");
-                await kv.DeleteAsync(usedKey, ct: ct);
-                return _ids[key] = long.Parse(existing.Value, NumberStyles.None, CultureInfo.InvariantCulture);
-            }
+            await kv.PutAsync(IdKey(key), candidate.ToString(CultureInfo.InvariantCulture), ifRevision: 0, ct);
+            return _ids[key] = candidate;
         }
-
-        throw new StoreException($"no free wire id for {owner} on node {nodeName}");
+        catch (ConflictException)
+        {
+            // Assigned by an earlier attempt this process had not loaded: keep that id.
+            var existing = await kv.GetAsync(IdKey(key), ct) ?? throw new StoreException($"wire id of {key} on {nodeName} vanished while allocating");
+            var id = long.Parse(existing.Value, NumberStyles.None, CultureInfo.InvariantCulture);
+            Bump(id);
+            return _ids[key] = id;
+        }
     }
 
     /// <summary>Writes the records that differ from what is stored (one store call for all of them).</summary>
@@ -120,12 +102,7 @@ public sealed class WireBook(IKeyValueStore kv, IWireStore store, string nodeNam
         foreach (var key in keys)
         {
             _records.TryRemove(key, out _);
-            if (await kv.GetAsync(IdKey(key), ct) is { } entry)
-            {
-                await kv.DeleteAsync($"{UsedPrefix}{nodeName}/{entry.Value}", ct: ct);
-                await kv.DeleteAsync(entry.Key, ct: ct);
-            }
-
+            await kv.DeleteAsync(IdKey(key), ct: ct);
             _ids.TryRemove(key, out _);
         }
     }

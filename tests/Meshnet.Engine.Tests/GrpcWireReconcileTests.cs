@@ -107,6 +107,21 @@ public sealed class GrpcWireReconcileTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task ReconcileAsync_RelayRefusesTheEnd_LinkFailsWithWhyAndStaysDetached()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        await StartAsync();
+        _relay.Refuse = new IOException("open TAP eth1: No such device");
+
+        var result = await PassAsync();
+
+        var failure = Assert.Single(result.Converge.Failures);
+        Assert.Contains("No such device", failure.Error, StringComparison.Ordinal);
+        Assert.Equal(LinkState.Failed, Assert.Single(result.Stored.Single(t => t.Name == "r1").Status.Links).State);
+        Assert.Empty(_relay.Attached);
+    }
+
+    [SkippableFact]
     public async Task ReconcileAsync_PeerPodStopped_KeepsTheTapDetachedAndDown()
     {
         Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
@@ -285,7 +300,9 @@ public sealed class GrpcWireReconcileTests : IAsyncLifetime
 
         public WireEndState State { get; set; } = new(false, "peer end not bound yet", 0, new LinkCounters());
 
-        public void Attach(PlannedGrpcWire wire) => Attached[wire.LocalId] = wire;
+        public Exception? Refuse { get; set; }
+
+        public void Attach(PlannedGrpcWire wire) => Attached[wire.LocalId] = Refuse is null ? wire : throw Refuse;
 
         public void Detach(long localId) => Attached.Remove(localId);
 
