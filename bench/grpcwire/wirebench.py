@@ -213,6 +213,15 @@ def data_path(args, procs: Procs, exe: Path, relay: Path, work: Path, prefix: st
     return {"res": res, "rss1": rss}
 
 
+def ping_until(ns: str, ip: str, since: float, timeout: float) -> float:
+    """Pings (1 s wait each) until one is answered; seconds from `since`. With thousands of carriers switched on at
+    once, the kernel's linkwatch may take a few seconds before a TAP's queue runs, so the first ARP can be lost."""
+    while subprocess.run(["ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "1", ip], capture_output=True).returncode != 0:
+        if time.perf_counter() - since > timeout:
+            raise RuntimeError(f"no ping to {ip} from {ns} within {timeout} s")
+    return time.perf_counter() - since
+
+
 def many_wires(args, procs: Procs, exe: Path, work: Path, prefix: str, nodes: list[str], pki: Path) -> dict:
     n = args.wires
     a, b = f"{prefix}ma", f"{prefix}mb"
@@ -231,7 +240,7 @@ def many_wires(args, procs: Procs, exe: Path, work: Path, prefix: str, nodes: li
     h2.wait_up(n, 300)
     all_up = time.perf_counter() - t0
     attach = (h1.attached, h2.attached)
-    vx.run(["ip", "netns", "exec", a, "ping", "-c", "1", "-W", "5", "10.74.0.1"])
+    ping_until(a, "10.74.0.1", time.perf_counter(), 60)
     time.sleep(2)  # steady state before reading memory
     status = h1.status(), h2.status()
 
@@ -239,10 +248,7 @@ def many_wires(args, procs: Procs, exe: Path, work: Path, prefix: str, nodes: li
     h2 = WireHost(procs, exe, nodes[1], "n2", vx.node_ip(2), pki, f2)
     h2.wait_up(n, 300)
     own_up = time.perf_counter() - h2.t0
-    while subprocess.run(["ip", "netns", "exec", a, "ping", "-c", "1", "-W", "1", "10.74.0.1"], capture_output=True).returncode != 0:
-        if time.perf_counter() - h2.t0 > 60:
-            raise RuntimeError("no ping across wire 0 60 s after the restart")
-    resume = time.perf_counter() - h2.t0
+    resume = ping_until(a, "10.74.0.1", h2.t0, 60)
     with h1.changed:
         h1.changed.wait_for(lambda: h1.up >= n, 60)
     peer_up = h1.up
@@ -252,10 +258,10 @@ def many_wires(args, procs: Procs, exe: Path, work: Path, prefix: str, nodes: li
 
 
 def report(args, dp: dict | None, mw: dict | None, load: tuple[str, str]) -> None:
-    print(f"\n### gRPC wire: data path (median of {args.repeat}; iperf3 {args.seconds} s; ping {args.pings} echoes "
-          f"{args.ping_interval} s apart)\n")
-    print(f"Load average before / after: {load[0]} / {load[1]}; kernel {os.uname().release}; {os.cpu_count()} CPUs\n")
+    print(f"\nLoad average before / after: {load[0]} / {load[1]}; kernel {os.uname().release}; {os.cpu_count()} CPUs")
     if dp:
+        print(f"\n### gRPC wire: data path (median of {args.repeat}; iperf3 {args.seconds} s; ping {args.pings} echoes "
+              f"{args.ping_interval} s apart)\n")
         res = dp["res"]
         print("| path | TCP 1 stream Gbit/s | TCP 4 streams Gbit/s | UDP 64 B kpps | ping p50 µs | ping p99 µs |")
         print("|---|---|---|---|---|---|")
@@ -326,9 +332,14 @@ def main() -> int:
         pki = work / "pki"
         load_before = open("/proc/loadavg").read().split()[0]
         _, nodes = vx.build_underlay(prefix)
-        dp = None if args.skip_data_path else data_path(args, procs, exe, relay, work, prefix, nodes, pki)
-        mw = many_wires(args, procs, exe, work, prefix, nodes, pki) if args.wires > 0 else None
-        report(args, dp, mw, (load_before, open("/proc/loadavg").read().split()[0]))
+        if not args.skip_data_path:
+            dp = data_path(args, procs, exe, relay, work, prefix, nodes, pki)
+            report(args, dp, None, (load_before, open("/proc/loadavg").read().split()[0]))
+            sys.stdout.flush()
+        if args.wires > 0:
+            load_before = open("/proc/loadavg").read().split()[0]
+            mw = many_wires(args, procs, exe, work, prefix, nodes, pki)
+            report(args, None, mw, (load_before, open("/proc/loadavg").read().split()[0]))
     finally:
         cleanup()
     return 0

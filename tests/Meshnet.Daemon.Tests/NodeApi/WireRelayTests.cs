@@ -281,6 +281,21 @@ public sealed class WireRelayTests
     }
 
     [SkippableFact]
+    public async Task Attach_SecondEndForTheSameLink_RefusedFirstKeepsWorking()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        await using var pair = await WirePair.StartAsync();
+        var (podA, _, endA, _) = pair.Wires[0];
+        Assert.True(await pair.AllUpAsync(UpTimeout), pair.Describe());
+
+        var e = Assert.Throws<InvalidOperationException>(() => pair.A.Relay.Attach(endA with { LocalId = 999 }));
+
+        Assert.Contains("lab/0", e.Message, StringComparison.Ordinal);
+        Assert.Null(pair.A.Relay.GetStatus(999));
+        Assert.True(WirePair.Ping(podA, WirePair.AddressB(0)), pair.Describe());
+    }
+
+    [SkippableFact]
     public async Task Attach_MissingTap_ThrowsAndCreatesNothing()
     {
         Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
