@@ -296,6 +296,22 @@ public sealed class WireRelayTests
     }
 
     [SkippableFact]
+    public async Task TapDeletedUnderRelay_OtherWiresKeepWorking()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        await using var pair = await WirePair.StartAsync(wires: 2);
+        Assert.True(await pair.AllUpAsync(UpTimeout), pair.Describe());
+        var (gonePod, _, goneEnd, _) = pair.Wires[0];
+        var (podA, _, _, _) = pair.Wires[1];
+
+        gonePod.Exec("ip", "link", "del", WirePair.Interface).EnsureSuccess();
+        await Task.Delay(500);
+
+        Assert.True(WirePair.Ping(podA, WirePair.AddressB(1)), pair.Describe());
+        Assert.True(pair.A.Relay.Detach(goneEnd.LocalId));
+    }
+
+    [SkippableFact]
     public async Task Attach_MissingTap_ThrowsAndCreatesNothing()
     {
         Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
