@@ -16,7 +16,7 @@ namespace Meshnet.Wire;
 /// </summary>
 internal sealed class PeerStream : IDisposable
 {
-    private readonly Channel<Outgoing> _queue = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Outgoing> _queue = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly WireRelay _relay;
     private readonly IWireConnector _connector;
     private readonly WireRelayOptions _options;

@@ -124,8 +124,11 @@ internal sealed class WireEndState(WireEnd end, TapQueue tap, PeerStream stream)
             {
                 Tap.SetCarrier(up);
             }
-            catch (ObjectDisposedException)
+            catch (Exception e) when (e is ObjectDisposedException or WireSysException)
             {
+                // The TAP was deleted under us (its descriptor is dead): nothing to switch; the control plane
+                // detaches the end when it notices.
+                DownReason = $"TAP {End.InterfaceName} unusable: {e.Message}";
                 return null;
             }
 

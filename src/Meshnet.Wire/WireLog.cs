@@ -26,6 +26,9 @@ internal static partial class WireLog
     [LoggerMessage(EventId = 106, Level = LogLevel.Error, Message = "Wire end {LocalId}: reading its TAP failed; the end stops sending")]
     public static partial void ReadFailed(ILogger logger, long localId, Exception error);
 
+    [LoggerMessage(EventId = 108, Level = LogLevel.Error, Message = "Wire end {LocalId}: a CarrierChanged handler failed")]
+    public static partial void HandlerFailed(ILogger logger, long localId, Exception error);
+
     [LoggerMessage(EventId = 107, Level = LogLevel.Information, Message = "Wire stream from node {Caller} closed; unbound {Count} ends")]
     public static partial void IncomingClosed(ILogger logger, string caller, int count);
 }

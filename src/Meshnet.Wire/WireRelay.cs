@@ -59,20 +59,23 @@ public sealed class WireRelay : IWireRelay
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_byId.TryGetValue(end.LocalId, out var existing))
+            _byId.TryGetValue(end.LocalId, out var existing);
+            if (existing?.End == end)
             {
-                if (existing.End == end)
-                {
-                    return;
-                }
-
-                DetachLocked(existing);
+                return;
             }
 
-            if (_byLink.TryGetValue((end.Namespace, end.Uid), out var other))
+            if (_byLink.TryGetValue((end.Namespace, end.Uid), out var other) && other != existing)
             {
                 throw new InvalidOperationException(
                     $"Wire end {end.LocalId}: link {end.Namespace}/{end.Uid} already has end {other.End.LocalId} attached on this node.");
+            }
+
+            // A changed end (TAP recreated, peer moved) is re-opened from scratch; the old descriptor must go first,
+            // since a single-queue TAP takes one descriptor at a time.
+            if (existing is not null)
+            {
+                DetachLocked(existing);
             }
 
             var tap = TapQueue.Open(end.NetNsPath, end.InterfaceName);
@@ -283,7 +286,15 @@ public sealed class WireRelay : IWireRelay
         if (state.Refresh() is { } changed)
         {
             WireLog.Carrier(_logger, changed.End.LocalId, changed.CarrierUp ? "up" : "down", changed.DownReason is null ? "" : $": {changed.DownReason}");
-            CarrierChanged?.Invoke(changed);
+            try
+            {
+                CarrierChanged?.Invoke(changed);
+            }
+            catch (Exception e)
+            {
+                // A subscriber's failure must not stop the relay thread that raised the event.
+                WireLog.HandlerFailed(_logger, changed.End.LocalId, e);
+            }
         }
     }
 

@@ -82,6 +82,33 @@ internal sealed class WirePair : IAsyncDisposable
         Wires.Add((podA, podB, endA, endB));
     }
 
+    /// <summary>
+    /// <paramref name="count"/> wires between one pair of pods (TAPs w0…, made with one <c>ip -batch</c> per pod, no
+    /// addresses), attached to both relays.
+    /// </summary>
+    public void AddBulkWires(int count)
+    {
+        var podA = TempNetns.Create();
+        _namespaces.Add(podA);
+        var podB = TempNetns.Create();
+        _namespaces.Add(podB);
+        var names = Enumerable.Range(0, count).Select(i => $"w{i}").ToList();
+        var batch = string.Concat(names.Select(n => $"tuntap add dev {n} mode tap\n")) + string.Concat(names.Select(n => $"link set {n} up\n"));
+        foreach (var pod in new[] { podA, podB })
+        {
+            Cmd.Run("ip", ["-n", pod.Name, "-batch", "-"], batch, env: null, TimeSpan.FromMinutes(5)).EnsureSuccess();
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var endA = new WireEnd(1000 + i, "lab", i, podA.Path, names[i], "node-b", B.Endpoint, 1500);
+            var endB = new WireEnd(5000 + i, "lab", i, podB.Path, names[i], "node-a", A.Endpoint, 1500);
+            A.Relay.Attach(endA);
+            B.Relay.Attach(endB);
+            Wires.Add((podA, podB, endA, endB));
+        }
+    }
+
     /// <summary>As the control plane makes a wire end: a persistent TAP named local_intf, addressed, MTU set, up.</summary>
     public static void MakeTap(TempNetns pod, string address, int mtu)
     {
@@ -119,7 +146,7 @@ internal sealed class WirePair : IAsyncDisposable
     /// </summary>
     public Task<bool> AllUpAsync(TimeSpan timeout) => EventuallyAsync(
         () => Wires.All(w => A.Relay.GetStatus(w.EndA.LocalId)?.CarrierUp == true && B.Relay.GetStatus(w.EndB.LocalId)?.CarrierUp == true)
-            && Wires.All(w => OperUp(w.PodA) && OperUp(w.PodB)),
+            && Wires.All(w => w.EndA.InterfaceName != Interface || (OperUp(w.PodA) && OperUp(w.PodB))),
         timeout);
 
     public static bool OperUp(TempNetns pod) => pod.Exec("cat", $"/sys/class/net/{Interface}/operstate").Stdout.Trim() == "up";

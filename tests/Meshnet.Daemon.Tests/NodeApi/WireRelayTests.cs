@@ -62,6 +62,53 @@ public sealed class WireRelayTests
     }
 
     [SkippableFact]
+    public async Task Attach_BothEndsOffload_TcpCrossesAsSuperFrames()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        Skip.IfNot(Cmd.Exists("iperf3"), "needs iperf3");
+        await using var pair = await WirePair.StartAsync();
+        var (podA, podB, endA, _) = pair.Wires[0];
+        Assert.True(await pair.AllUpAsync(UpTimeout), pair.Describe());
+        podB.Exec("iperf3", "-s", "-1", "-D").EnsureSuccess();
+        await Task.Delay(300);
+
+        podA.Exec("iperf3", "-c", WirePair.AddressB(0), "-t", "2").EnsureSuccess();
+
+        // Frames larger than the MTU can only be TSO super-frames carried whole (the receiving kernel segments them).
+        var sent = pair.A.Relay.GetStatus(endA.LocalId)!.Counters;
+        Assert.True(sent.TxBytes / sent.TxFrames > 1514 + 4, $"{sent}");
+    }
+
+    [SkippableFact]
+    public async Task Bind_PeerWithoutOffloads_NoSuperFramesSentToIt()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        Skip.IfNot(Cmd.Exists("iperf3"), "needs iperf3");
+        await using var pair = await WirePair.StartAsync();
+        var (podA, podB, endA, endB) = pair.Wires[0];
+        Assert.True(await pair.AllUpAsync(UpTimeout), pair.Describe());
+
+        // node-a's end re-binds saying its TAP takes no offloads (as a kernel refusing TUNSETOFFLOAD would).
+        using var links = new NodeLinksClientFactory(pair.World.TlsFor("node-a"));
+        using var client = new WireClient(links);
+        using var call = client.Open("node-b", pair.B.Endpoint, CancellationToken.None);
+        await call.ResponseHeadersAsync;
+        var bind = new WireMessage();
+        bind.Binds.Add(new WireBind { Namespace = "lab", Uid = 0, SenderLocalId = endA.LocalId, Offloads = 0 });
+        await call.RequestStream.WriteAsync(bind);
+        await Task.Delay(500);
+        var before = pair.B.Relay.GetStatus(endB.LocalId)!.Counters;
+        podB.Exec("iperf3", "-s", "-1", "-D").EnsureSuccess();
+        await Task.Delay(300);
+
+        podA.Exec("iperf3", "-c", WirePair.AddressB(0), "-t", "2", "-R").EnsureSuccess();
+
+        var after = pair.B.Relay.GetStatus(endB.LocalId)!.Counters;
+        var (frames, bytes) = (after.TxFrames - before.TxFrames, after.TxBytes - before.TxBytes);
+        Assert.True(frames > 1000 && bytes / frames <= 1514 + 4, $"{frames} frames, {bytes} bytes");
+    }
+
+    [SkippableFact]
     public async Task Detach_PeerEnd_CarrierOffUntilReattached()
     {
         Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
@@ -231,6 +278,37 @@ public sealed class WireRelayTests
 
         Assert.True(pair.A.Relay.GetStatus(endA.LocalId)!.CarrierUp);
         Assert.Single(pair.A.Relay.GetAll());
+    }
+
+    [SkippableFact]
+    public async Task Attach_SecondEndForTheSameLink_RefusedFirstKeepsWorking()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        await using var pair = await WirePair.StartAsync();
+        var (podA, _, endA, _) = pair.Wires[0];
+        Assert.True(await pair.AllUpAsync(UpTimeout), pair.Describe());
+
+        var e = Assert.Throws<InvalidOperationException>(() => pair.A.Relay.Attach(endA with { LocalId = 999 }));
+
+        Assert.Contains("lab/0", e.Message, StringComparison.Ordinal);
+        Assert.Null(pair.A.Relay.GetStatus(999));
+        Assert.True(WirePair.Ping(podA, WirePair.AddressB(0)), pair.Describe());
+    }
+
+    [SkippableFact]
+    public async Task TapDeletedUnderRelay_OtherWiresKeepWorking()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        await using var pair = await WirePair.StartAsync(wires: 2);
+        Assert.True(await pair.AllUpAsync(UpTimeout), pair.Describe());
+        var (gonePod, _, goneEnd, _) = pair.Wires[0];
+        var (podA, _, _, _) = pair.Wires[1];
+
+        gonePod.Exec("ip", "link", "del", WirePair.Interface).EnsureSuccess();
+        await Task.Delay(500);
+
+        Assert.True(WirePair.Ping(podA, WirePair.AddressB(1)), pair.Describe());
+        Assert.True(pair.A.Relay.Detach(goneEnd.LocalId));
     }
 
     [SkippableFact]
