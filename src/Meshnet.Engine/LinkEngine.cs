@@ -243,11 +243,14 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
             }
 
             var batched = batch.Count == 0 ? [] : batch.Execute();
-            var next = 0;
-            foreach (var (w, view) in items)
+            // TAPs are made through /dev/net/tun inside the namespace, not over rtnetlink: all of a namespace's from
+            // one thread switched into it; FinishEnds then sets their MTU, MAC and up like any other end's.
+            var taps = items.Where(i => i.Work.Link is PlannedGrpcWire).Select(i => ((PlannedGrpcWire)i.Work.Link).End.Intf).ToList();
+            var tapErrors = taps.Count == 0 ? [] : TapDevice.CreatePersistent(group.Key.Namespace, taps);
+            var (nextBatched, nextTap) = (0, 0);
+            foreach (var (w, _) in items)
             {
-                // TAPs are made through /dev/net/tun inside the namespace, not over rtnetlink: one at a time.
-                errors.Add(w.Link is PlannedGrpcWire ? CreateTap(view, w) : batched[next++]);
+                errors.Add(w.Link is PlannedGrpcWire ? tapErrors[nextTap++] : batched[nextBatched++]);
             }
 
             for (var i = 0; i < items.Count; i++)
@@ -259,19 +262,6 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
                     LogCreateFailed(logger, items[i].Work.Link.Namespace, items[i].Work.Link.Uid, e.Message);
                 }
             }
-        }
-    }
-
-    private static NetlinkException? CreateTap(NamespaceView view, LinkWork w)
-    {
-        try
-        {
-            view.Handle.LinkAdd(DeviceFor(w));
-            return null;
-        }
-        catch (NetlinkException e)
-        {
-            return e;
         }
     }
 
@@ -314,14 +304,6 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
             Up = true,
             // Sent from the node's namespace, created in the pod's: the UDP socket stays on the underlay.
             Namespace = w.Ends[0].View.Namespace,
-        },
-        PlannedGrpcWire g => new Tap
-        {
-            Name = g.End.Intf,
-            Persistent = true, // outlives the relay's descriptor, so a daemon restart keeps the pod's interface
-            Mtu = g.Mtu,
-            HardwareAddr = g.End.Mac,
-            Up = true,
         },
         _ => throw new NotSupportedException(w.Link.GetType().Name),
     };
