@@ -145,8 +145,8 @@ class Cleanup:
 
 
 class Lab:
-    def __init__(self, exe: str, name: str, workdir: Path, run_dir: str, cleanup: Cleanup):
-        self.exe, self.name, self.cleanup = exe, name, cleanup
+    def __init__(self, exe: str, name: str, workdir: Path, run_dir: str, cleanup: Cleanup, link_type: str = "vxlan"):
+        self.exe, self.name, self.cleanup, self.link_type = exe, name, cleanup, link_type
         self.store = f"sqlite:{workdir / (name + '.db')}"
         self.env = {**os.environ, "MESHNET_RUN_DIR": run_dir}
         self.log_dir = Path(run_dir) / "lab" / name
@@ -156,7 +156,8 @@ class Lab:
         self.cleanup.labs.append((self.store, self.name))
         t0 = time.perf_counter()
         p = subprocess.Popen([self.exe, "--store", self.store, "lab", "up", str(file), "--name", self.name,
-                              "--nodes", "2"], env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              "--nodes", "2", "--link-type", self.link_type],
+                             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         lines = [f"{time.perf_counter() - t0:.3f} {line.rstrip()}" for line in p.stdout]
         rc = p.wait()
         took = time.perf_counter() - t0

@@ -45,5 +45,21 @@ internal sealed record DaemonOptions
     /// <summary>Where the cluster CA (SQLite mode: shared by every daemon on the machine) and this node's certificate live.</summary>
     public required string PkiDir { get; init; }
 
+    /// <summary>INTER_NODE_LINK_TYPE: how links between pods on different nodes are carried.</summary>
+    public InterNodeLinkType InterNodeLinkType { get; init; } = InterNodeLinkType.Vxlan;
+
+    /// <summary>How often moving gRPC wire counters are written to the pods' status (carrier changes are written at once).</summary>
+    public TimeSpan WireCounterInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     public string IndexPath => Path.Combine(StateDir, Protocol.TopologyIndexFile.FileName);
+}
+
+/// <summary>INTER_NODE_LINK_TYPE as DESIGN.md names it.</summary>
+internal enum InterNodeLinkType
+{
+    /// <summary>VXLAN tunnels between the nodes' underlay addresses (UDP 4789), the default.</summary>
+    Vxlan,
+
+    /// <summary>gRPC wires: frames relayed by the daemons over the mutual-TLS node API (GRPC_PORT).</summary>
+    Grpc,
 }

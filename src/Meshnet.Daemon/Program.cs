@@ -30,15 +30,18 @@ internal static class Program
         var grpcPort = new Option<int?>("--grpc-port") { Description = "Node-to-node API port, mutual TLS (default: $GRPC_PORT, else 51111; 0: off)" };
         var resync = new Option<int>("--resync-seconds") { Description = "Reconcile every local pod again this often without any event (0: never)", DefaultValueFactory = _ => 300 };
         var pkiDir = new Option<string?>("--pki-dir") { Description = "Cluster CA and node certificate directory (default: beside the SQLite file, else /run/meshnet/pki)" };
-        var root = new RootCommand("meshnetd: the meshnet node daemon") { store, node, nodeIp, nodeIntf, confDir, binDir, socket, stateDir, healthPort, nodeNetNs, noCni, grpcPort, resync, pkiDir };
+        var linkType = new Option<string?>("--inter-node-link-type") { Description = "VXLAN or GRPC: how links between pods on different nodes are carried (default: $INTER_NODE_LINK_TYPE, else VXLAN)" };
+        var wireCounters = new Option<int>("--wire-counter-seconds") { Description = "How often moving gRPC wire counters are written to the Topology status", DefaultValueFactory = _ => 10 };
+        var root = new RootCommand("meshnetd: the meshnet node daemon") { store, node, nodeIp, nodeIntf, confDir, binDir, socket, stateDir, healthPort, nodeNetNs, noCni, grpcPort, resync, pkiDir, linkType, wireCounters };
         root.SetAction((parse, ct) =>
         {
             var underlay = parse.GetValue(nodeIntf) ?? Env("HOST_INTF");
             var nodeNs = parse.GetValue(nodeNetNs) is { Length: > 0 } ns ? Netlink.NetNs.PathOf(ns) : "";
             string address;
+            InterNodeLinkType interNode;
             try
             {
-                CheckInterNodeLinkType(Env("INTER_NODE_LINK_TYPE"));
+                interNode = ParseInterNodeLinkType(parse.GetValue(linkType) ?? Env("INTER_NODE_LINK_TYPE"));
                 address = parse.GetValue(nodeIp) ?? Env("HOST_IP") ?? NodeAddress.Detect(underlay, nodeNs);
             }
             catch (Exception e) when (e is InvalidOperationException or Netlink.NetlinkException)
@@ -47,7 +50,14 @@ internal static class Program
                 return Task.FromResult(2);
             }
 
-            return RunAsync(Options(parse, address, underlay, nodeNs), ct);
+            var options = Options(parse, address, underlay, nodeNs) with { InterNodeLinkType = interNode };
+            if (interNode == InterNodeLinkType.Grpc && options.GrpcPort <= 0)
+            {
+                Console.Error.WriteLine("error: INTER_NODE_LINK_TYPE=GRPC carries wires over the node API, which --grpc-port 0 turns off");
+                return Task.FromResult(2);
+            }
+
+            return RunAsync(options, ct);
         });
         return root.Parse(args).InvokeAsync();
 
@@ -67,26 +77,20 @@ internal static class Program
             GrpcPort = parse.GetValue(grpcPort) ?? (int.TryParse(Env("GRPC_PORT"), out var p) ? p : NodeApiHosting.DefaultPort),
             PkiDir = parse.GetValue(pkiDir) ?? DefaultPkiDir(parse.GetValue(store)!),
             ResyncInterval = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(resync))),
+            WireCounterInterval = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(wireCounters))),
         };
     }
 
     /// <summary>
-    /// INTER_NODE_LINK_TYPE as DESIGN.md names it: VXLAN (the default) or GRPC. This build plumbs cross-node links as
-    /// VXLAN only, so GRPC is refused at start rather than silently replaced by VXLAN on an underlay that may drop it.
+    /// INTER_NODE_LINK_TYPE (or --inter-node-link-type) as DESIGN.md names it: VXLAN (the default) or GRPC, in any
+    /// case. Anything else is refused at start rather than silently replaced by VXLAN on an underlay that may drop it.
     /// </summary>
-    internal static void CheckInterNodeLinkType(string? value)
+    internal static InterNodeLinkType ParseInterNodeLinkType(string? value) => value?.ToUpperInvariant() switch
     {
-        switch (value?.ToUpperInvariant())
-        {
-            case null or "" or "VXLAN":
-                return;
-            case "GRPC":
-                throw new InvalidOperationException(
-                    "INTER_NODE_LINK_TYPE=GRPC: gRPC wires between nodes are not implemented by this meshnetd; unset it (VXLAN is the default)");
-            default:
-                throw new InvalidOperationException($"INTER_NODE_LINK_TYPE=\"{value}\": must be VXLAN or GRPC");
-        }
-    }
+        null or "" or "VXLAN" => InterNodeLinkType.Vxlan,
+        "GRPC" => InterNodeLinkType.Grpc,
+        _ => throw new InvalidOperationException($"INTER_NODE_LINK_TYPE=\"{value}\": must be VXLAN or GRPC"),
+    };
 
     /// <summary>Daemons sharing an SQLite store share its CA: the pki directory sits beside the database.</summary>
     private static string DefaultPkiDir(string store) =>
@@ -170,7 +174,7 @@ internal static class Program
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<TopologyCache>();
         services.AddSingleton<LinkEngine>();
-        services.AddSingleton(sp => new TopologyReconciler(store, sp.GetRequiredService<LinkEngine>(), options.NodeNetNs, CrossNodeFor(options, store)));
+        services.AddSingleton(sp => new TopologyReconciler(store, sp.GetRequiredService<LinkEngine>(), options.NodeNetNs, CrossNodeFor(options, store, sp)));
         services.AddSingleton<WorkQueue>();
         services.AddSingleton<NodeReconciler>();
         services.AddSingleton<CniBackendService>();
@@ -184,27 +188,50 @@ internal static class Program
         }
 
         services.AddNodeApi(tls);
+        if (options.InterNodeLinkType == InterNodeLinkType.Grpc)
+        {
+            services.AddWireRelay();
+            services.AddSingleton<Wires.RelayWireAttachments>();
+            services.AddHostedService<Wires.WireCounterRefresher>();
+        }
+
         var app = builder.Build();
         app.MapGrpcService<CniBackendService>();
         app.MapNodeApi();
+        if (options.InterNodeLinkType == InterNodeLinkType.Grpc)
+        {
+            app.MapWireService();
+        }
+
         var cache = app.Services.GetRequiredService<TopologyCache>();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", () => cache.IsSynced ? Results.Text("ok") : Results.Text("starting", statusCode: 503));
         return app;
     }
 
-    /// <summary>Cross-node links need a node address and a place to allocate VNIs (the store's key-value area).</summary>
-    private static CrossNodeOptions? CrossNodeFor(DaemonOptions options, ITopologyStore store)
+    /// <summary>
+    /// Cross-node links need a node address and a place to allocate VNIs (the store's key-value area); gRPC wires
+    /// also this node's wire records (GWireKObj / SQLite) and the relay.
+    /// </summary>
+    private static CrossNodeOptions? CrossNodeFor(DaemonOptions options, ITopologyStore store, IServiceProvider services)
     {
-        IKeyValueStore? keyValues = store switch
+        (IKeyValueStore KeyValues, IWireStore Wires)? stores = store switch
         {
-            Store.Sqlite.SqliteTopologyStore sqlite => sqlite.KeyValues,
-            KubernetesTopologyStore kubernetes => kubernetes.KeyValues,
+            Store.Sqlite.SqliteTopologyStore sqlite => (sqlite.KeyValues, sqlite.Wires),
+            KubernetesTopologyStore kubernetes => (kubernetes.KeyValues, kubernetes.Wires),
             _ => null,
         };
-        return keyValues is not null && System.Net.IPAddress.TryParse(options.NodeIp, out var address)
-            ? new CrossNodeOptions(address, new VniAllocator(keyValues), options.NodeIntf)
-            : null;
+        if (stores is not { } s || !System.Net.IPAddress.TryParse(options.NodeIp, out var address))
+        {
+            return null;
+        }
+
+        return new CrossNodeOptions(address, new VniAllocator(s.KeyValues), options.NodeIntf)
+        {
+            Wires = options.InterNodeLinkType == InterNodeLinkType.Grpc
+                ? new GrpcWireOptions(new WireBook(s.KeyValues, s.Wires, options.NodeName), services.GetRequiredService<Wires.RelayWireAttachments>())
+                : null,
+        };
     }
 
     /// <summary>The socket's directory is root-only, so no one else can reach the socket even before its own mode is set.</summary>

@@ -51,7 +51,14 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
     /// Deletes the named interfaces from a namespace when they are devices meshnet manages (= <c>ip link del</c> each,
     /// in one batch). Missing namespace or interfaces are fine: removal is idempotent.
     /// </summary>
-    public int RemoveInterfaces(string netNsPath, IEnumerable<string> names)
+    public int RemoveInterfaces(string netNsPath, IEnumerable<string> names) => RemoveInterfaces(netNsPath, names, ManagedKinds);
+
+    /// <summary>Deletes the named TAPs (gRPC wire ends) from a namespace; other devices under those names stay. Idempotent.</summary>
+    public int RemoveTaps(string netNsPath, IEnumerable<string> names) => RemoveInterfaces(netNsPath, names, TapKind);
+
+    private static readonly HashSet<string> TapKind = new(StringComparer.Ordinal) { "tun" };
+
+    private int RemoveInterfaces(string netNsPath, IEnumerable<string> names, HashSet<string> kinds)
     {
         if (netNsPath != NamespaceView.HostPath && !File.Exists(netNsPath))
         {
@@ -73,7 +80,7 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
             view.Refresh();
             var devices = names.Distinct(StringComparer.Ordinal)
                 .Select(view.Link)
-                .Where(dev => dev is not null && ManagedKinds.Contains(dev.Kind))
+                .Where(dev => dev is not null && kinds.Contains(dev.Kind))
                 .Select(dev => dev!.Index)
                 .ToList();
             var removed = devices.Count == 0 ? 0 : DeleteTogether(view.Handle, devices);
@@ -197,6 +204,21 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
                     return w;
                 }
 
+            case PlannedGrpcWire wire:
+                {
+                    var pod = views.Get(wire.End.NetNsPath);
+                    var w = new LinkWork(link, [new EndWork(wire.End, pod)]);
+                    // A healthy TAP (persistent, kind tun) is left alone whatever the relay does with it: same ifindex
+                    // across passes and daemon restarts. Anything else under its name is rebuilt.
+                    if (pod.Link(wire.End.Intf) is not { Kind: "tun" } dev)
+                    {
+                        w.Rebuild = true;
+                        w.MarkStale(pod, pod.Link(wire.End.Intf));
+                    }
+
+                    return w;
+                }
+
             default:
                 throw new NotSupportedException($"link kind {link.GetType().Name} is not plumbed by this engine");
         }
@@ -242,12 +264,23 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
         {
             var items = group.ToList();
             var batch = group.Key.Handle.Batch();
-            foreach (var (w, _) in items)
+            var errors = new List<NetlinkException?>(items.Count);
+            foreach (var (w, _) in items.Where(i => i.Work.Link is not PlannedGrpcWire))
             {
                 batch.LinkAdd(DeviceFor(w));
             }
 
-            var errors = batch.Execute();
+            var batched = batch.Count == 0 ? [] : batch.Execute();
+            // TAPs are made through /dev/net/tun inside the namespace, not over rtnetlink: all of a namespace's from
+            // one thread switched into it; FinishEnds then sets their MTU, MAC and up like any other end's.
+            var taps = items.Where(i => i.Work.Link is PlannedGrpcWire).Select(i => ((PlannedGrpcWire)i.Work.Link).End.Intf).ToList();
+            var tapErrors = taps.Count == 0 ? [] : TapDevice.CreatePersistent(group.Key.Namespace, taps);
+            var (nextBatched, nextTap) = (0, 0);
+            foreach (var (w, _) in items)
+            {
+                errors.Add(w.Link is PlannedGrpcWire ? tapErrors[nextTap++] : batched[nextBatched++]);
+            }
+
             for (var i = 0; i < items.Count; i++)
             {
                 if (errors[i] is { } e)
@@ -394,7 +427,8 @@ public sealed partial class LinkEngine(ILogger<LinkEngine> logger)
         // veth and macvlan ends carry frames between namespaces where checksum/segmentation offloads only defer
         // work a userspace data plane cannot do; a VXLAN end keeps them, as the kernel's own tunnels do
         // (turning them off costs about half the tunnel's TCP throughput).
-        if (w.Rebuild && w.Link is not PlannedVxlan)
+        // A wire's TAP: the relay sets its offloads (TUNSETOFFLOAD) to what it can carry.
+        if (w.Rebuild && w.Link is not (PlannedVxlan or PlannedGrpcWire))
         {
             h.DisableOffloads(dev.Name);
         }

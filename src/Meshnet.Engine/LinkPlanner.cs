@@ -22,6 +22,7 @@ public static class LinkPlanner
         CrossNodeContext? crossNode = null)
     {
         var needsVni = new List<(string Namespace, int Uid)>();
+        var needsWireId = new List<(string Namespace, int Uid)>();
         isLocal ??= static _ => true;
         var peerLinks = new Dictionary<PodKey, Dictionary<(int Uid, string Intf), Link>>();
         var planned = new Dictionary<(string Namespace, int Uid), PlannedLink>();
@@ -51,7 +52,7 @@ public static class LinkPlanner
                 var peerKey = new PodKey(pod.Namespace, link.PeerPod);
                 if (!peers.TryGetValue(peerKey, out var peer) || !peer.Status.IsAlive || string.IsNullOrEmpty(peer.Status.NetNs))
                 {
-                    pending.Add(new PendingLink(pod.Key, link.Uid, link.LocalIntf, $"peer pod {peerKey} is not running"));
+                    pending.Add(new PendingLink(pod.Key, link.Uid, link.LocalIntf, $"peer pod {peerKey} is not running") { PeerNotRunning = true });
                     continue;
                 }
 
@@ -63,18 +64,19 @@ public static class LinkPlanner
 
                 if (!isLocal(peer))
                 {
-                    if (PlanCrossNode(pod, link, peer, crossNode, out var reason) is { } vxlan)
+                    if (PlanCrossNode(pod, link, peer, crossNode, out var reason) is { } remoteEnd)
                     {
-                        planned[id] = vxlan;
+                        planned[id] = remoteEnd;
                     }
                     else
                     {
+                        var grpc = crossNode?.WireIdOf is not null;
                         if (crossNode is not null && reason is null)
                         {
-                            needsVni.Add(id);
+                            (grpc ? needsWireId : needsVni).Add(id);
                         }
 
-                        pending.Add(new PendingLink(pod.Key, link.Uid, link.LocalIntf, reason ?? $"waiting for a VNI for uid {link.Uid}"));
+                        pending.Add(new PendingLink(pod.Key, link.Uid, link.LocalIntf, reason ?? $"waiting for a {(grpc ? "wire id" : "VNI")} for uid {link.Uid}"));
                     }
 
                     continue;
@@ -86,11 +88,14 @@ public static class LinkPlanner
             }
         }
 
-        return new LinkPlan([.. planned.Values], pending) { NeedsVni = needsVni };
+        return new LinkPlan([.. planned.Values], pending) { NeedsVni = needsVni, NeedsWireId = needsWireId };
     }
 
-    /// <summary>This node's VXLAN end toward a peer on another node, or null with why not (null reason: VNI not allocated yet).</summary>
-    private static PlannedVxlan? PlanCrossNode(Topology pod, Link link, Topology peer, CrossNodeContext? crossNode, out string? reason)
+    /// <summary>
+    /// This node's end toward a peer on another node (VXLAN, or a gRPC wire when the context gives wire ids), or null
+    /// with why not (null reason: its VNI or wire id is not allocated yet).
+    /// </summary>
+    private static PlannedLink? PlanCrossNode(Topology pod, Link link, Topology peer, CrossNodeContext? crossNode, out string? reason)
     {
         reason = null;
         if (crossNode is null)
@@ -105,12 +110,25 @@ public static class LinkPlanner
             return null;
         }
 
+        var end = Endpoint(pod.Key, pod.Status.NetNs!, link.LocalIntf, link.LocalIp, link.LocalMac);
+        if (crossNode.WireIdOf is { } wireIdOf)
+        {
+            if (string.IsNullOrEmpty(peer.Status.NodeName))
+            {
+                reason = $"peer pod {peer.Key} has no node name in its status (node_name); a gRPC wire needs it to authenticate the peer";
+                return null;
+            }
+
+            return wireIdOf(pod.Namespace, link.Uid) is { } localId
+                ? new PlannedGrpcWire(pod.Namespace, link.Uid, link.EffectiveMtu, end, peer.Status.NodeName, remote, localId)
+                : null;
+        }
+
         if (crossNode.VniOf(pod.Namespace, link.Uid) is not { } vni)
         {
             return null;
         }
 
-        var end = Endpoint(pod.Key, pod.Status.NetNs!, link.LocalIntf, link.LocalIp, link.LocalMac);
         return new PlannedVxlan(pod.Namespace, link.Uid, link.EffectiveMtu, end, crossNode.NodeAddress, remote, vni, crossNode.Device);
     }
 
@@ -153,13 +171,24 @@ public sealed record LinkPlan(IReadOnlyList<PlannedLink> Links, IReadOnlyList<Pe
 {
     /// <summary>Cross-node links that can be plumbed as soon as a VNI is allocated for them.</summary>
     public IReadOnlyList<(string Namespace, int Uid)> NeedsVni { get; init; } = [];
+
+    /// <summary>Cross-node links (gRPC mode) that can be plumbed as soon as this node has assigned an id to its end.</summary>
+    public IReadOnlyList<(string Namespace, int Uid)> NeedsWireId { get; init; } = [];
 }
 
 /// <summary>
 /// What the planner needs to plan links to other nodes: this node's underlay address, the VNIs known so far, and the
-/// underlay interface when one is pinned (HOST_INTF).
+/// underlay interface when one is pinned (HOST_INTF). With <see cref="WireIdOf"/> (INTER_NODE_LINK_TYPE=GRPC), such
+/// links are gRPC wires instead of VXLAN, and it gives the ids this node assigned to its wire ends so far.
 /// </summary>
-public sealed record CrossNodeContext(System.Net.IPAddress NodeAddress, Func<string, int, int?> VniOf, string? Device = null);
+public sealed record CrossNodeContext(System.Net.IPAddress NodeAddress, Func<string, int, int?> VniOf, string? Device = null)
+{
+    public Func<string, int, long?>? WireIdOf { get; init; }
+}
 
 /// <summary>A declared link end that cannot be plumbed yet.</summary>
-public sealed record PendingLink(PodKey Pod, int Uid, string Intf, string Reason);
+public sealed record PendingLink(PodKey Pod, int Uid, string Intf, string Reason)
+{
+    /// <summary>Pending because the peer pod is not running (deleted, or not started yet), not because of a mismatch.</summary>
+    public bool PeerNotRunning { get; init; }
+}

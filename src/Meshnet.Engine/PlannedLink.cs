@@ -58,3 +58,18 @@ public sealed record PlannedVxlan(
 
     public override string Transport => "vxlan";
 }
+
+/// <summary>
+/// This node's end of a gRPC wire to a pod on another node: a persistent TAP named like the pod's interface, created
+/// in the pod's namespace, whose frames the daemon's relay carries to <see cref="PeerNode"/> over the mutual-TLS
+/// node API. <see cref="LocalId"/> is the id this node assigned to its end (stable across restarts, in the store);
+/// the peer node builds its own end the same way.
+/// </summary>
+public sealed record PlannedGrpcWire(
+    string Namespace, int Uid, int Mtu, EndpointSpec End, string PeerNode, System.Net.IPAddress PeerNodeAddress, long LocalId)
+    : PlannedLink(Namespace, Uid, Mtu)
+{
+    public override IEnumerable<EndpointSpec> LocalEnds => [End];
+
+    public override string Transport => "grpc";
+}

@@ -20,24 +20,49 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
     public async Task<ReconcileResult> ReconcileAsync(
         IReadOnlyCollection<Topology> pods, IReadOnlyDictionary<PodKey, Topology> world, Func<Topology, bool> isLocal, CancellationToken ct)
     {
-        foreach (var pod in pods)
+        var wires = crossNode?.Wires;
+        var context = crossNode is null ? null : new CrossNodeContext(crossNode.NodeAddress, crossNode.Vnis.Known, crossNode.Device)
         {
-            RemoveDroppedInterfaces(pod);
-        }
-
-        var context = crossNode is null ? null : new CrossNodeContext(crossNode.NodeAddress, crossNode.Vnis.Known, crossNode.Device);
+            WireIdOf = wires is null ? null : wires.Book.IdOf,
+        };
         var plan = LinkPlanner.Plan(pods, world, isLocal, context);
-        if (crossNode is not null && plan.NeedsVni.Count > 0)
+        if (crossNode is not null && plan.NeedsVni.Count + plan.NeedsWireId.Count > 0)
         {
             foreach (var (ns, uid) in plan.NeedsVni)
             {
                 await crossNode.Vnis.AllocateAsync(ns, uid, ct);
             }
 
+            foreach (var (ns, uid) in plan.NeedsWireId)
+            {
+                await wires!.Book.AllocateAsync(ns, uid, ct);
+            }
+
             plan = LinkPlanner.Plan(pods, world, isLocal, context);
         }
 
-        RemoveEndsOfPendingLinks(pods, plan);
+        // Wires first: an end no longer planned is detached before its TAP goes (by the drop below or by the engine
+        // replacing it with a veth); an end whose peer pod stopped is kept, without carrier, like a pulled cable.
+        var held = wires is null ? [] : HeldWires(wires.Book, plan);
+        if (wires is not null)
+        {
+            var passPods = pods.Select(p => p.Key).ToHashSet();
+            var plannedWires = plan.Links.OfType<PlannedGrpcWire>().Select(l => new WireKey(l.Namespace, l.Uid)).ToHashSet();
+            await DropWiresAsync(wires, r => passPods.Contains(new PodKey(r.Namespace, r.LocalPodName)) && !plannedWires.Contains(r.Key) && !held.ContainsKey(r.Key), ct);
+        }
+
+        foreach (var pod in pods)
+        {
+            RemoveDroppedInterfaces(pod);
+        }
+
+        RemoveEndsOfPendingLinks(pods, plan, held);
+        if (wires is not null)
+        {
+            // Recorded before the TAP exists: a daemon killed at any moment after this finds the record and cleans up.
+            await wires.Book.RecordAsync(plan.Links.OfType<PlannedGrpcWire>().Select(w => RecordOf(wires.Book, w, peerWireId: null)), ct);
+        }
+
         var result = engine.Converge(plan.Links, nodeNetNs);
 
         // The pod incarnation (container, netns, node) each status write is for: the pass's own pods as given, their
@@ -52,7 +77,13 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
         }
 
         result = await PendWhereAPodWentAwayAsync(result, planned, ct);
-        var statuses = StatusByEnd(plan, result);
+        Dictionary<WireKey, LinkStatus> wireStates = [];
+        if (wires is not null)
+        {
+            (wireStates, result) = await SyncWiresAsync(wires, result, held, ct);
+        }
+
+        var statuses = StatusByEnd(plan, result, wireStates);
 
         // Both ends of a same-node link get their status, even when only one of the pods was asked for.
         var stored = new List<Topology>();
@@ -130,6 +161,126 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
     }
 
     /// <summary>
+    /// Wire ends built before whose peer pod is not running now: their TAP stays (no carrier) and their record too,
+    /// so the link comes back by itself when the peer does. Keyed by link, with why they are down.
+    /// </summary>
+    private static Dictionary<WireKey, (WireRecord Record, string Reason)> HeldWires(WireBook book, LinkPlan plan)
+    {
+        var held = new Dictionary<WireKey, (WireRecord, string)>();
+        foreach (var p in plan.Pending.Where(p => p.PeerNotRunning))
+        {
+            var key = new WireKey(p.Pod.Namespace, p.Uid);
+            if (book.RecordOf(key) is { } r && r.LocalPodName == p.Pod.Name && r.LocalIntf == p.Intf)
+            {
+                held[key] = (r, p.Reason);
+            }
+        }
+
+        return held;
+    }
+
+    /// <summary>
+    /// Attaches every wire end built in this pass, detaches held ones (their peer is gone), records the peer's id
+    /// once the data path has learnt it, and returns each end's state for the status; an end the data path refused
+    /// becomes a failed link of the pass (so it is retried with backoff like any other).
+    /// </summary>
+    private static async Task<(Dictionary<WireKey, LinkStatus> States, ConvergeResult Result)> SyncWiresAsync(
+        GrpcWireOptions wires, ConvergeResult result, Dictionary<WireKey, (WireRecord Record, string Reason)> held, CancellationToken ct)
+    {
+        var states = new Dictionary<WireKey, LinkStatus>();
+        var learnt = new List<WireRecord>();
+        var refused = new Dictionary<PlannedLink, LinkOutcome>(ReferenceEqualityComparer.Instance);
+        foreach (var outcome in result.Links)
+        {
+            if (outcome.Link is not PlannedGrpcWire wire)
+            {
+                continue;
+            }
+
+            if (outcome.State != LinkState.Up)
+            {
+                wires.Attachments.Detach(wire.LocalId);
+                continue;
+            }
+
+            try
+            {
+                wires.Attachments.Attach(wire);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException or UnauthorizedAccessException)
+            {
+                wires.Attachments.Detach(wire.LocalId);
+                refused[wire] = LinkOutcome.Failed(wire, $"{wire.End.Pod}: {wire.End.Intf}: attaching the wire to its relay: {e.Message}");
+                continue;
+            }
+
+            var state = wires.Attachments.StateOf(wire.LocalId);
+            var key = new WireKey(wire.Namespace, wire.Uid);
+            states[key] = new LinkStatus
+            {
+                Uid = wire.Uid, Intf = wire.End.Intf, Transport = wire.Transport,
+                State = state?.CarrierUp == true ? LinkState.Up : LinkState.Down,
+                Error = state?.CarrierUp == true ? null : state?.DownReason ?? "waiting for the peer node's end",
+                Counters = state?.Counters,
+            };
+            if (state is { PeerWireId: > 0 } && wires.Book.RecordOf(key) is { } r && r.PeerWireId != state.PeerWireId)
+            {
+                learnt.Add(r with { PeerWireId = state.PeerWireId });
+            }
+        }
+
+        foreach (var (key, (record, reason)) in held)
+        {
+            wires.Attachments.Detach(record.LocalId);
+            states[key] = new LinkStatus { Uid = key.Uid, Intf = record.LocalIntf, Transport = "grpc", State = LinkState.Down, Error = reason };
+        }
+
+        await wires.Book.RecordAsync(learnt, ct);
+        return (states, refused.Count == 0 ? result : result with { Links = [.. result.Links.Select(o => refused.GetValueOrDefault(o.Link) ?? o)] });
+    }
+
+    private static WireRecord RecordOf(WireBook book, PlannedGrpcWire w, long? peerWireId) => new(
+        book.NodeName, w.Namespace, w.Uid, w.LocalId, w.End.Pod.Name, w.End.NetNsPath,
+        string.Join(",", w.End.Addresses.Select(a => a.ToString())), w.End.Intf, w.PeerNode, w.PeerNodeAddress.ToString(),
+        peerWireId ?? book.RecordOf(new WireKey(w.Namespace, w.Uid))?.PeerWireId ?? 0);
+
+    /// <summary>Detaches, deletes the TAP of, and forgets every recorded wire end that <paramref name="drop"/> selects.</summary>
+    private async Task DropWiresAsync(GrpcWireOptions wires, Func<WireRecord, bool> drop, CancellationToken ct)
+    {
+        var dropped = wires.Book.Records.Where(drop).ToList();
+        foreach (var r in dropped)
+        {
+            wires.Attachments.Detach(r.LocalId);
+        }
+
+        foreach (var byNs in dropped.GroupBy(r => r.LocalPodNetNs))
+        {
+            engine.RemoveTaps(byNs.Key, byNs.Select(r => r.LocalIntf));
+        }
+
+        await wires.Book.ForgetAsync([.. dropped.Select(r => r.Key)], ct);
+    }
+
+    /// <summary>
+    /// Drops the wire ends of pods that are gone from this node (deleted, moved away, DEL'd): detached, TAP deleted,
+    /// record and id released. Pods still here are left to the passes.
+    /// </summary>
+    public Task DropWiresOfAsync(IReadOnlyCollection<PodKey> pods, CancellationToken ct) =>
+        crossNode?.Wires is { } wires
+            ? DropWiresAsync(wires, r => pods.Contains(new PodKey(r.Namespace, r.LocalPodName)), ct)
+            : Task.CompletedTask;
+
+    /// <summary>
+    /// At start: drops recorded wire ends whose pod is no longer alive on this node (or runs in another namespace now,
+    /// a restarted sandbox); the others are reattached by the first pass over their pods.
+    /// </summary>
+    public Task DropStaleWiresAsync(IReadOnlyDictionary<PodKey, Topology> world, Func<Topology, bool> isLocalAndAlive, CancellationToken ct) =>
+        crossNode?.Wires is { } wires
+            ? DropWiresAsync(wires, r => !world.TryGetValue(new PodKey(r.Namespace, r.LocalPodName), out var pod)
+                || !isLocalAndAlive(pod) || pod.Status.NetNs != r.LocalPodNetNs, ct)
+            : Task.CompletedTask;
+
+    /// <summary>
     /// Deletes the interfaces a previous pass built (recorded in status.links) for links the spec no longer has, or
     /// now names differently.
     /// </summary>
@@ -155,9 +306,9 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
     /// A link built before whose peer is gone (deleted, or moved away) is pending again: its local end goes too.
     /// (A veth end vanishes with its peer by itself; a VXLAN end would otherwise keep pointing at the old node.)
     /// </summary>
-    private void RemoveEndsOfPendingLinks(IReadOnlyCollection<Topology> pods, LinkPlan plan)
+    private void RemoveEndsOfPendingLinks(IReadOnlyCollection<Topology> pods, LinkPlan plan, Dictionary<WireKey, (WireRecord, string)> held)
     {
-        var pendingByPod = plan.Pending.ToLookup(p => p.Pod);
+        var pendingByPod = plan.Pending.Where(p => !held.ContainsKey(new WireKey(p.Pod.Namespace, p.Uid))).ToLookup(p => p.Pod);
         foreach (var pod in pods.Where(p => !string.IsNullOrEmpty(p.Status.NetNs)))
         {
             var built = pod.Status.Links.Where(s => s.State != LinkState.Pending).Select(s => (s.Uid, s.Intf)).ToHashSet();
@@ -172,8 +323,18 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
         }
     }
 
-    /// <summary>Loads what must be known before the first pass (VNIs allocated so far).</summary>
-    public Task LoadAsync(CancellationToken ct) => crossNode?.Vnis.LoadAsync(ct) ?? Task.CompletedTask;
+    /// <summary>Loads what must be known before the first pass (VNIs allocated so far, this node's wire ids and records).</summary>
+    public async Task LoadAsync(CancellationToken ct)
+    {
+        if (crossNode is not null)
+        {
+            await crossNode.Vnis.LoadAsync(ct);
+            if (crossNode.Wires is { } wires)
+            {
+                await wires.Book.LoadAsync(ct);
+            }
+        }
+    }
 
     /// <summary>
     /// Frees the VNIs of the deleted pod's links that its peer (in <paramref name="world"/>) no longer declares. A VNI
@@ -198,14 +359,14 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
         }
     }
 
-    private static Dictionary<(PodKey, int, string), LinkStatus> StatusByEnd(LinkPlan plan, ConvergeResult result)
+    private static Dictionary<(PodKey, int, string), LinkStatus> StatusByEnd(LinkPlan plan, ConvergeResult result, Dictionary<WireKey, LinkStatus> wires)
     {
         var byEnd = new Dictionary<(PodKey, int, string), LinkStatus>();
         foreach (var outcome in result.Links)
         {
             foreach (var end in outcome.Link.LocalEnds)
             {
-                byEnd[(end.Pod, outcome.Link.Uid, end.Intf)] = new LinkStatus
+                byEnd[(end.Pod, outcome.Link.Uid, end.Intf)] = wires.GetValueOrDefault(new WireKey(outcome.Link.Namespace, outcome.Link.Uid)) ?? new LinkStatus
                 {
                     Uid = outcome.Link.Uid, Intf = end.Intf, State = outcome.State,
                     Transport = outcome.Link.Transport, Error = outcome.Error,
@@ -215,6 +376,11 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
 
         foreach (var p in plan.Pending)
         {
+            if (wires.TryGetValue(new WireKey(p.Pod.Namespace, p.Uid), out var held))
+            {
+                byEnd.TryAdd((p.Pod, p.Uid, p.Intf), held);
+            }
+
             byEnd.TryAdd((p.Pod, p.Uid, p.Intf), new LinkStatus { Uid = p.Uid, Intf = p.Intf, State = LinkState.Pending, Error = p.Reason });
         }
 
@@ -247,8 +413,14 @@ public sealed class TopologyReconciler(ITopologyStore store, LinkEngine engine, 
     }
 }
 
-/// <summary>How this node reaches others: its underlay address, the VNI allocator, and the pinned underlay interface (HOST_INTF) if any.</summary>
-public sealed record CrossNodeOptions(System.Net.IPAddress NodeAddress, VniAllocator Vnis, string? Device = null);
+/// <summary>
+/// How this node reaches others: its underlay address, the VNI allocator, and the pinned underlay interface
+/// (HOST_INTF) if any; with <see cref="Wires"/> (INTER_NODE_LINK_TYPE=GRPC), cross-node links are gRPC wires.
+/// </summary>
+public sealed record CrossNodeOptions(System.Net.IPAddress NodeAddress, VniAllocator Vnis, string? Device = null)
+{
+    public GrpcWireOptions? Wires { get; init; }
+}
 
 /// <param name="Stored">
 /// Every touched pod's Topology as the store holds it after this pass's status write (or as it was, when its status

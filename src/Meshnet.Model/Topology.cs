@@ -145,7 +145,27 @@ public sealed record LinkStatus
     /// <summary>veth, vxlan, grpc or macvlan; null while pending.</summary>
     public string? Transport { get; init; }
 
+    /// <summary>Why the link is not up (pending, failed, or a gRPC wire without carrier); null when up.</summary>
     public string? Error { get; init; }
+
+    /// <summary>Frames, bytes and drops each way (additive field; gRPC wires, whose relay counts them); null otherwise.</summary>
+    public LinkCounters? Counters { get; init; }
+}
+
+/// <summary>Per-link counters from this end's point of view: Tx leaves the pod's interface, Rx arrives at it.</summary>
+public sealed record LinkCounters
+{
+    public long TxFrames { get; init; }
+
+    public long TxBytes { get; init; }
+
+    public long TxDrops { get; init; }
+
+    public long RxFrames { get; init; }
+
+    public long RxBytes { get; init; }
+
+    public long RxDrops { get; init; }
 }
 
 public enum LinkState
@@ -158,4 +178,7 @@ public enum LinkState
 
     /// <summary>Plumbing failed; see the error.</summary>
     Failed,
+
+    /// <summary>Built, but without carrier (a gRPC wire whose path to the peer is not working); see the error for why.</summary>
+    Down,
 }

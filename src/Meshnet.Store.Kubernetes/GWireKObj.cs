@@ -64,6 +64,14 @@ public sealed class GrpcWireItem
 
     [JsonPropertyName("gwire_peer_node_ip")]
     public string? GwirePeerNodeIp { get; set; }
+
+    /// <summary>Additive: the id this node assigned to its end (the peer addresses frames with it).</summary>
+    [JsonPropertyName("wire_iface_id_on_local_node")]
+    public long? WireIfaceIdOnLocalNode { get; set; }
+
+    /// <summary>Additive: the peer node's name (its certificate must name it).</summary>
+    [JsonPropertyName("gwire_peer_node_name")]
+    public string? GwirePeerNodeName { get; set; }
 }
 
 [KubernetesEntity(Group = CustomResources.Group, ApiVersion = CustomResources.Version, Kind = "GWireKObjList", PluralName = CustomResources.GWireKObjPlural)]

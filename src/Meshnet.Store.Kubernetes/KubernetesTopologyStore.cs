@@ -44,6 +44,9 @@ public sealed class KubernetesTopologyStore : ITopologyStore
     /// </summary>
     public IKeyValueStore KeyValues => field ??= new KubernetesKeyValueStore(_api, _options);
 
+    /// <summary>The gRPC wires each node terminates, in GWireKObj objects (see <see cref="KubernetesWireStore"/>).</summary>
+    public IWireStore Wires => field ??= new KubernetesWireStore(_api);
+
     /// <summary>
     /// Connects to the cluster: <paramref name="config"/> when given, else the pod's service account when running in
     /// a pod, else KUBECONFIG or ~/.kube/config. Fails with <see cref="StoreException"/> when the Topology CRD is

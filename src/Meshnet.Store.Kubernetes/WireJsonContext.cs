@@ -12,4 +12,5 @@ namespace Meshnet.Store.Kubernetes;
 [JsonSerializable(typeof(Corev1Event))]
 [JsonSerializable(typeof(GWireKObj))]
 [JsonSerializable(typeof(GWireKObjList))]
+[JsonSerializable(typeof(GrpcWireItem))]
 public sealed partial class WireJsonContext : JsonSerializerContext;

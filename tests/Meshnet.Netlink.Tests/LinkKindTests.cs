@@ -68,6 +68,21 @@ public sealed class LinkKindTests
     }
 
     [SkippableFact]
+    public void CreatePersistent_SeveralNames_MakesEachPersistentTapAndFailsOnlyTheBadName()
+    {
+        ScratchNamespace.RequireRoot();
+        using var a = new ScratchNamespace();
+
+        var errors = TapDevice.CreatePersistent(a.Ns, ["tap1", "a-name-far-too-long", "tap2"]);
+
+        Assert.Null(errors[0]);
+        Assert.NotNull(errors[1]);
+        Assert.Null(errors[2]);
+        Assert.Equal(["tun", "tun"], new[] { a.Nl.LinkByName("tap1").Kind, a.Nl.LinkByName("tap2").Kind });
+        Assert.Contains("persist on", a.Exec("ip", "-d", "link", "show", "tap2").Stdout, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public void TapDeviceOpen_PersistentTap_AttachesAndCarriesLowerUp()
     {
         ScratchNamespace.RequireRoot();

@@ -33,7 +33,7 @@ internal static class LabCommands
         var name = new Option<string>("--name") { Description = "Lab name (a DNS label); also the store namespace", Required = true };
         var nodeNetNs = new Option<string?>("--node-netns") { Description = "Named network namespace that plays the node (macvlan parents live there); default: this machine's" };
         var nodes = new Option<int>("--nodes") { Description = "Emulate N nodes (namespaces on an underlay bridge, one meshnetd each); pods are spread round-robin", DefaultValueFactory = _ => 1 };
-        var linkType = new Option<string>("--link-type") { Description = "Inter-node transport: vxlan", DefaultValueFactory = _ => "vxlan" };
+        var linkType = new Option<string>("--link-type") { Description = "How links between pods on different nodes are carried: vxlan or grpc (INTER_NODE_LINK_TYPE of the nodes' daemons)", DefaultValueFactory = _ => "vxlan" };
         var cmd = new Command("up", "Create or converge a lab from FILE") { file, name, nodeNetNs, nodes, linkType };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -72,9 +72,9 @@ internal static class LabCommands
                 return Fail($"--nodes: {nodeCount} is not between 1 and 64");
             }
 
-            if (parse.GetValue(linkType) != "vxlan")
+            if (parse.GetValue(linkType) is not ("vxlan" or "grpc"))
             {
-                return Fail($"--link-type: \"{parse.GetValue(linkType)}\" is not supported (supported: vxlan)");
+                return Fail($"--link-type: \"{parse.GetValue(linkType)}\" is not supported (supported: vxlan, grpc)");
             }
 
             await using var store = await StoreFactory.OpenSqliteAsync(parse.GetValue(storeOption)!, ct);
@@ -85,7 +85,7 @@ internal static class LabCommands
                 try
                 {
                     var multi = new MultiNodeLabRunner(store, parse.GetValue(storeOption)!, Console.Out);
-                    result = await multi.UpAsync(labName, topologies, nodeCount, ct);
+                    result = await multi.UpAsync(labName, topologies, nodeCount, parse.GetValue(linkType)!, ct);
                 }
                 catch (LabFileException e)
                 {
@@ -151,12 +151,13 @@ internal static class LabCommands
             }
 
             TextTable.Write(Console.Out,
-                ["POD", "NODE", "INTERFACE", "PEER", "UID", "ADDRESSES", "MTU", "MAC", "TRANSPORT", "STATE"],
+                ["POD", "NODE", "INTERFACE", "PEER", "UID", "ADDRESSES", "MTU", "MAC", "TRANSPORT", "FRAMES TX/RX (DROPS)", "STATE"],
                 ends.Select(e => new[]
                 {
                     e.Pod, e.Node ?? "-", e.Interface, e.Peer, e.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     e.Addresses.Count == 0 ? "-" : string.Join(",", e.Addresses),
                     e.Mtu?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-", e.Mac ?? "-", e.Transport,
+                    e.Counters is { } c ? FormattableString.Invariant($"{c.TxFrames}/{c.RxFrames} ({c.TxDrops}/{c.RxDrops})") : "-",
                     e.Error is null ? e.State : $"{e.State}: {e.Error}",
                 }));
             var nodes = new EmulatedNodes(parse.GetValue(name)!);

@@ -33,7 +33,10 @@ internal static class LabInspector
                     dev?.Link.HardwareAddr?.ToString() is { Length: > 0 } mac ? FormatMac(mac) : null,
                     StateOf(dev, recorded),
                     recorded?.Transport ?? (link.IsMacvlan ? "macvlan" : "veth"),
-                    recorded?.Error is { Length: > 0 } err && recorded.State != LinkState.Up ? err : null));
+                    recorded?.Error is { Length: > 0 } err && recorded.State != LinkState.Up ? err : null)
+                {
+                    Counters = recorded?.Counters is { } c ? new InspectedCounters(c.TxFrames, c.TxBytes, c.TxDrops, c.RxFrames, c.RxBytes, c.RxDrops) : null,
+                });
             }
         }
 
@@ -80,7 +83,21 @@ internal sealed record InspectedEnd(
     [property: JsonPropertyName("mac")] string? Mac,
     [property: JsonPropertyName("state")] string State,
     [property: JsonPropertyName("transport")] string Transport,
-    [property: JsonPropertyName("error")] string? Error);
+    [property: JsonPropertyName("error")] string? Error)
+{
+    /// <summary>A gRPC wire's counters as its daemon last wrote them to the status (every few seconds while they move).</summary>
+    [JsonPropertyName("counters")]
+    public InspectedCounters? Counters { get; init; }
+}
+
+/// <summary>Frames, bytes and drops of a wire end: tx leaves the pod's interface, rx arrives at it.</summary>
+internal sealed record InspectedCounters(
+    [property: JsonPropertyName("tx_frames")] long TxFrames,
+    [property: JsonPropertyName("tx_bytes")] long TxBytes,
+    [property: JsonPropertyName("tx_drops")] long TxDrops,
+    [property: JsonPropertyName("rx_frames")] long RxFrames,
+    [property: JsonPropertyName("rx_bytes")] long RxBytes,
+    [property: JsonPropertyName("rx_drops")] long RxDrops);
 
 [JsonSerializable(typeof(IReadOnlyList<InspectedEnd>))]
 [JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -10,7 +10,8 @@ using Meshnet.Store.Sqlite;
 namespace Meshnet.Ctl.Lab;
 
 /// <summary>
-/// A lab spread over N emulated nodes, each with its own <c>meshnetd</c> (real VXLAN between nodes): pods are
+/// A lab spread over N emulated nodes, each with its own <c>meshnetd</c> (real VXLAN or gRPC wires between nodes,
+/// as <c>--link-type</c> says): pods are
 /// placed round-robin in file order unless a pod's label <c>meshnet.networkop.co.uk/node</c> pins it (<c>n2</c> or
 /// <c>2</c>), and each pod is started the way a runtime starts it — its namespace created, then an ADD to its
 /// node's daemon, which plumbs its links. Re-running converges; a pod whose node changed is moved (DEL on the old
@@ -20,7 +21,7 @@ internal sealed class MultiNodeLabRunner(ITopologyStore store, string storeSpec,
 {
     public const string NodeLabel = "meshnet.networkop.co.uk/node";
 
-    public async Task<LabUpResult> UpAsync(string lab, IReadOnlyList<Topology> topologies, int nodeCount, CancellationToken ct)
+    public async Task<LabUpResult> UpAsync(string lab, IReadOnlyList<Topology> topologies, int nodeCount, string linkType, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var nodes = new EmulatedNodes(lab);
@@ -28,7 +29,7 @@ internal sealed class MultiNodeLabRunner(ITopologyStore store, string storeSpec,
         var placement = Place(topologies, nodeCount);
 
         nodes.Ensure(nodeCount);
-        foreach (var node in await daemons.EnsureRunningAsync(nodeCount, ct))
+        foreach (var node in await daemons.EnsureRunningAsync(nodeCount, linkType, ct))
         {
             progress.WriteLine($"lab {lab}: meshnetd of node {nodes.NodeName(node)} was not running: restarted it (its log: {daemons.LogFile(node)})");
         }
@@ -125,21 +126,33 @@ internal sealed class MultiNodeLabRunner(ITopologyStore store, string storeSpec,
             .Select(l => $"{pod.Name}/{l.LocalIntf}");
     }
 
-    /// <summary>The device is up and, when it is a VXLAN end, points at the node the peer runs on now.</summary>
+    /// <summary>
+    /// The device is up and, when it is a VXLAN end, points at the node the peer runs on now; when it is a gRPC wire's
+    /// TAP, it has carrier (the relay has bound both ends).
+    /// </summary>
     private static bool IsUpTowardPeer(LinkInfo? device, Topology peer) =>
         device is { IsUp: true }
-        && (device.Kind != "vxlan" || (System.Net.IPAddress.TryParse(peer.Status.SrcIp, out var node) && node.Equals(device.VxlanRemote)));
+        && (device.Kind != "vxlan" || (System.Net.IPAddress.TryParse(peer.Status.SrcIp, out var node) && node.Equals(device.VxlanRemote)))
+        && (device.Kind != "tun" || device.IsLowerUp);
 
-    /// <summary>Stops the daemons, removes pods, nodes, underlay, store rows and the lab's VNIs.</summary>
+    /// <summary>Stops the daemons, removes pods, nodes, underlay, store rows, the lab's VNIs and its nodes' wire records and ids.</summary>
     public async Task<int> DownAsync(string lab, CancellationToken ct)
     {
         var nodes = new EmulatedNodes(lab);
         var stopped = new NodeDaemons(lab, storeSpec, nodes).StopAll();
-        var count = nodes.Existing().Count;
+        var existing = nodes.Existing();
+        var count = existing.Count;
         nodes.Remove();
         if (store is SqliteTopologyStore sqlite)
         {
             await new VniAllocator(sqlite.KeyValues).ReleaseNamespaceAsync(lab, ct);
+            foreach (var i in existing)
+            {
+                // The wires' TAPs went with the pods' namespaces; their records and ids go with the node.
+                var book = new WireBook(sqlite.KeyValues, sqlite.Wires, nodes.NodeName(i));
+                await book.LoadAsync(ct);
+                await book.ForgetAllAsync(ct);
+            }
         }
 
         if (count > 0 || stopped > 0)

@@ -22,11 +22,14 @@ internal sealed class NodeDaemons(string lab, string storeSpec, EmulatedNodes no
 
     public string LogFile(int i) => Path.Combine(NodeDir(i), "meshnetd.log");
 
+    private string LinkTypeFile => Path.Combine(RunDir, "link-type");
+
     /// <summary>
-    /// Starts the daemons of nodes 1..count that are not running, and waits until each answers. Returns the nodes
-    /// whose daemon had been started before and was found not running (restarted now).
+    /// Starts the daemons of nodes 1..count that are not running, with <paramref name="linkType"/> (vxlan or grpc)
+    /// between nodes, and waits until each answers. A lab whose daemons run with the other link type is refused.
+    /// Returns the nodes whose daemon had been started before and was found not running (restarted now).
     /// </summary>
-    public async Task<IReadOnlyList<int>> EnsureRunningAsync(int count, CancellationToken ct)
+    public async Task<IReadOnlyList<int>> EnsureRunningAsync(int count, string linkType, CancellationToken ct)
     {
         var restarted = new List<int>();
         var daemon = Path.Combine(AppContext.BaseDirectory, "meshnetd");
@@ -34,6 +37,15 @@ internal sealed class NodeDaemons(string lab, string storeSpec, EmulatedNodes no
         {
             throw new FileNotFoundException($"meshnetd not found next to meshnetctl ({daemon}); multi-node labs run the daemon from the same directory");
         }
+
+        if (File.Exists(LinkTypeFile) && (await File.ReadAllTextAsync(LinkTypeFile, ct)).Trim() is var running && running != linkType
+            && Enumerable.Range(1, count).Any(i => RunningPid(i) is not null))
+        {
+            throw new LabFileException($"lab {lab}: its nodes run with --link-type {running}; take it down (lab down {lab}) to change to {linkType}");
+        }
+
+        Directory.CreateDirectory(RunDir);
+        await File.WriteAllTextAsync(LinkTypeFile, linkType, ct);
 
         for (var i = 1; i <= count; i++)
         {
@@ -57,6 +69,9 @@ internal sealed class NodeDaemons(string lab, string storeSpec, EmulatedNodes no
                 "--socket", Socket(i), "--state-dir", NodeDir(i), "--no-cni-config",
                 // One CA for the lab's nodes: real mutual TLS between them.
                 "--pki-dir", Path.Combine(RunDir, "pki"),
+                "--inter-node-link-type", linkType.ToUpperInvariant(),
+                // Labs are looked at by people: wire counters in the status follow within 2 s.
+                "--wire-counter-seconds", "2",
             ];
             using var ns = NetNs.Open(nodes.NodeNs(i));
             ns.Run(() =>

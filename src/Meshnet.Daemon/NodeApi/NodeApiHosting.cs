@@ -2,6 +2,7 @@ using System.Net;
 using Meshnet.Daemon.Security;
 using Meshnet.Daemon.Topologies;
 using Meshnet.Protocol.V1;
+using Meshnet.Wire;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -21,8 +22,15 @@ internal static class NodeApiHosting
     /// <summary>Node API messages are a namespace and a number; anything bigger is refused before parsing.</summary>
     public const int MaxMessageSize = 16 * 1024;
 
+    /// <summary>
+    /// Wire messages carry batches of frames (up to 80 KiB each, with 64 KiB super-frames); this larger limit applies
+    /// to the wire service alone.
+    /// </summary>
+    public const int MaxWireMessageSize = 1024 * 1024;
+
     private const string ListenerMarker = "meshnet.node-api";
     private static readonly string ServicePath = $"/{NodeLinks.Descriptor.FullName}";
+    private static readonly string WireServicePath = $"/{NodeWire.Descriptor.FullName}";
 
     /// <summary>Listens for the node API on every address (IPv6 and IPv4, or IPv4 alone where IPv6 is off), TCP <paramref name="port"/>.</summary>
     public static void ListenNodeApi(this KestrelServerOptions kestrel, int port, NodeTlsMaterial tls) =>
@@ -85,7 +93,8 @@ internal static class NodeApiHosting
         app.Use((context, next) =>
         {
             var onNodeListener = context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(ListenerMarker) == true;
-            if (onNodeListener && !context.Request.Path.StartsWithSegments(ServicePath, StringComparison.Ordinal))
+            if (onNodeListener && !context.Request.Path.StartsWithSegments(ServicePath, StringComparison.Ordinal)
+                && !context.Request.Path.StartsWithSegments(WireServicePath, StringComparison.Ordinal))
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
                 return Task.CompletedTask;
@@ -94,6 +103,42 @@ internal static class NodeApiHosting
             return next(context);
         });
         app.MapGrpcService<NodeLinksService>();
+        return app;
+    }
+
+    /// <summary>
+    /// Registers the gRPC wire data path: <see cref="WireRelay"/> as the node's <see cref="IWireRelay"/> (a
+    /// singleton), its client side (<see cref="WireClient"/>) and the wire service's message limit; and sizes HTTP/2
+    /// flow control for bulk frames (16 MiB per connection, 4 MiB per stream, as the KNE fork does). Needs
+    /// <see cref="AddNodeApi"/>; map the service with <see cref="MapWireService"/>.
+    /// </summary>
+    public static IServiceCollection AddWireRelay(this IServiceCollection services, WireRelayOptions? options = null)
+    {
+        services.AddGrpc().AddServiceOptions<WireService>(o =>
+        {
+            o.MaxReceiveMessageSize = MaxWireMessageSize;
+            o.MaxSendMessageSize = MaxWireMessageSize;
+            o.EnableDetailedErrors = false;
+        });
+        services.Configure<KestrelServerOptions>(k =>
+        {
+            k.Limits.Http2.InitialConnectionWindowSize = 16 * 1024 * 1024;
+            k.Limits.Http2.InitialStreamWindowSize = 4 * 1024 * 1024;
+        });
+        services.AddSingleton<WireClient>();
+        services.AddSingleton(sp => new WireRelay(
+            sp.GetRequiredService<WireClient>(),
+            sp.GetRequiredService<ILogger<WireRelay>>(),
+            options,
+            sp.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.AddSingleton<IWireRelay>(sp => sp.GetRequiredService<WireRelay>());
+        return services;
+    }
+
+    /// <summary>Maps the wire service (the node listener's fence lets it through; see <see cref="MapNodeApi"/>).</summary>
+    public static WebApplication MapWireService(this WebApplication app)
+    {
+        app.MapGrpcService<WireService>();
         return app;
     }
 }

@@ -23,29 +23,32 @@ internal sealed class NodeLinksClientFactory(NodeTlsMaterial tls) : IDisposable
     public NodeLinks.NodeLinksClient Get(string peerNodeName, IPEndPoint endpoint) =>
         new(_channels.GetOrAdd((endpoint, peerNodeName), key => new Lazy<GrpcChannel>(() => Open(key.Endpoint, key.Node))).Value);
 
-    private GrpcChannel Open(IPEndPoint endpoint, string peerNodeName)
-    {
-        var handler = new SocketsHttpHandler
+    private GrpcChannel Open(IPEndPoint endpoint, string peerNodeName) =>
+        GrpcChannel.ForAddress($"https://{endpoint}", new GrpcChannelOptions
         {
-            ConnectTimeout = ConnectTimeout,
-            EnableMultipleHttp2Connections = true,
-            KeepAlivePingDelay = TimeSpan.FromSeconds(30),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificateContext = SslStreamCertificateContext.Create(tls.Certificate, additionalCertificates: null, offline: true),
-                // The platform's verdict is ignored on purpose: the system roots must not vouch for a peer, and an IP
-                // address is not what a node certificate is checked against; its node name is.
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => IsExpectedPeer(certificate, peerNodeName),
-            },
-        };
-        return GrpcChannel.ForAddress($"https://{endpoint}", new GrpcChannelOptions
-        {
-            HttpHandler = handler,
+            HttpHandler = NewHandler(peerNodeName),
             DisposeHttpClient = true,
             MaxReceiveMessageSize = NodeApiHosting.MaxMessageSize,
         });
-    }
+
+    /// <summary>
+    /// An HTTP/2 handler that presents this node's certificate and accepts only <paramref name="peerNodeName"/>'s
+    /// (also used by the wire client, <see cref="WireClient"/>).
+    /// </summary>
+    internal SocketsHttpHandler NewHandler(string peerNodeName) => new()
+    {
+        ConnectTimeout = ConnectTimeout,
+        EnableMultipleHttp2Connections = true,
+        KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+        KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+        SslOptions = new SslClientAuthenticationOptions
+        {
+            ClientCertificateContext = SslStreamCertificateContext.Create(tls.Certificate, additionalCertificates: null, offline: true),
+            // The platform's verdict is ignored on purpose: the system roots must not vouch for a peer, and an IP
+            // address is not what a node certificate is checked against; its node name is.
+            RemoteCertificateValidationCallback = (_, certificate, _, _) => IsExpectedPeer(certificate, peerNodeName),
+        },
+    };
 
     private bool IsExpectedPeer(X509Certificate? presented, string peerNodeName)
     {

@@ -35,6 +35,7 @@ internal sealed partial class NodeLinksService(
             {
                 LinkState.Up => LinkEndState.Up,
                 LinkState.Failed => LinkEndState.Failed,
+                LinkState.Down => LinkEndState.Down,
                 _ => LinkEndState.Pending,
             },
             Transport = status?.Transport ?? "",

@@ -51,6 +51,9 @@ internal sealed partial class NodeReconciler : BackgroundService
     {
         await _cache.Synced.WaitAsync(stoppingToken);
         await _reconciler.LoadAsync(stoppingToken);
+        // Wire ends recorded for pods that went away while the daemon was down: their TAPs and records go now; the
+        // others are reattached by the first pass below.
+        await _reconciler.DropStaleWiresAsync(_cache.Items, IsLocalAndAlive, stoppingToken);
         foreach (var pod in _cache.Items.Values.Where(IsLocalAndAlive))
         {
             Queue.Enqueue(pod.Key);
@@ -99,6 +102,9 @@ internal sealed partial class NodeReconciler : BackgroundService
                 await _reconciler.ReleaseUnusedVnisAsync(gone, _cache.Items, ct);
             }
         }
+
+        // Pods no longer alive here (deleted, DEL'd, moved away) give their wire ends up: detached, TAP, record, id.
+        await _reconciler.DropWiresOfAsync([.. keys.Where(k => _cache.Get(k) is not { } t || !IsLocalAndAlive(t))], ct);
 
         IReadOnlyList<Topology> stored = [];
         var pods = keys.Select(_cache.Get).OfType<Topology>().Where(IsLocalAndAlive).ToList();

@@ -243,6 +243,20 @@ internal sealed partial class YamlTopologyReader(string sourceName, string defau
             State = state,
             Transport = OptionalString(fields, "transport", prefix),
             Error = OptionalString(fields, "error", prefix),
+            Counters = fields.TryGetValue("counters", out var counters) && !IsNull(counters) ? ReadCounters(counters, prefix + "counters") : null,
+        };
+    }
+
+    private LinkCounters ReadCounters(YamlNode node, string path)
+    {
+        var map = AsMapping(node, path);
+        var prefix = path + ".";
+        var fields = Fields(map, prefix, known: null);
+        long Count(string key) => fields.TryGetValue(key, out var n) && !IsNull(n) ? ReadLong(n, prefix + key) : 0;
+        return new LinkCounters
+        {
+            TxFrames = Count("tx_frames"), TxBytes = Count("tx_bytes"), TxDrops = Count("tx_drops"),
+            RxFrames = Count("rx_frames"), RxBytes = Count("rx_bytes"), RxDrops = Count("rx_drops"),
         };
     }
 

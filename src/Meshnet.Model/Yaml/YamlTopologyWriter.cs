@@ -126,6 +126,19 @@ internal static partial class YamlTopologyWriter
                 Field(e, "state", l.State.ToString());
                 Field(e, "transport", l.Transport);
                 Field(e, "error", l.Error);
+                if (l.Counters is { } c)
+                {
+                    Key(e, "counters");
+                    Begin(e);
+                    Number(e, "tx_frames", c.TxFrames);
+                    Number(e, "tx_bytes", c.TxBytes);
+                    Number(e, "tx_drops", c.TxDrops);
+                    Number(e, "rx_frames", c.RxFrames);
+                    Number(e, "rx_bytes", c.RxBytes);
+                    Number(e, "rx_drops", c.RxDrops);
+                    End(e);
+                }
+
                 End(e);
             }
 

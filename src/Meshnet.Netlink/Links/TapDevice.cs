@@ -84,6 +84,42 @@ public static class TapDevice
         }
     }
 
+    /// <summary>
+    /// = ip tuntap add NAME mode tap, for many names at once: all made persistent from one thread switched into
+    /// <paramref name="ns"/> (null: this process's namespace) instead of one thread per device. Attributes (MTU, MAC,
+    /// up) are left to the caller. Returns one entry per name: null when made, else why not.
+    /// </summary>
+    public static IReadOnlyList<NetlinkException?> CreatePersistent(NetNs? ns, IReadOnlyList<string> names)
+    {
+        NetlinkException?[] Make()
+        {
+            var results = new NetlinkException?[names.Count];
+            for (var i = 0; i < names.Count; i++)
+            {
+                try
+                {
+                    using var fd = SetIff(names[i], multiQueue: false);
+                    if (Interop.Ioctl(fd, Interop.TUNSETPERSIST, 1) != 0)
+                    {
+                        results[i] = new NetlinkException("LinkAdd", names[i], Marshal.GetLastPInvokeError());
+                    }
+                }
+                catch (NetlinkException e)
+                {
+                    results[i] = e;
+                }
+                catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+                {
+                    results[i] = new NetlinkException("LinkAdd", names[i], 22 /* EINVAL */, e.Message);
+                }
+            }
+
+            return results;
+        }
+
+        return ns is null ? Make() : ns.Run(Make);
+    }
+
     private static unsafe SafeFileHandle SetIff(string name, bool multiQueue)
     {
         var nameBytes = Encoding.UTF8.GetBytes(name);

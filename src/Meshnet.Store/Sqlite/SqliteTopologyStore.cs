@@ -32,6 +32,9 @@ public sealed class SqliteTopologyStore : ITopologyStore
     /// <summary>The key-value area in the same database.</summary>
     public IKeyValueStore KeyValues { get; }
 
+    /// <summary>The gRPC wires each node terminates, as rows of the key-value table (see <see cref="KeyValueWireStore"/>).</summary>
+    public IWireStore Wires => field ??= new KeyValueWireStore(KeyValues);
+
     /// <summary>The schema version this build creates and expects (<c>PRAGMA user_version</c>).</summary>
     public static int SchemaVersion => SqliteSchema.Version;
 

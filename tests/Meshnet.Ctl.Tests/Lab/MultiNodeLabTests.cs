@@ -8,7 +8,7 @@ namespace Meshnet.Ctl.Tests.Lab;
 /// Labs spread over emulated nodes: node namespaces on an underlay bridge, one real meshnetd per node, VXLAN
 /// between nodes — driven through the published meshnetctl as a user drives it.
 /// </summary>
-public sealed class MultiNodeLabTests : IDisposable
+public sealed partial class MultiNodeLabTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("meshnet-mn-").FullName;
     private readonly List<string> _labs = [];

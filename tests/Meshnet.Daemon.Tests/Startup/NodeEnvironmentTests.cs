@@ -49,33 +49,41 @@ public sealed class NodeEnvironmentTests
     [InlineData("")]
     [InlineData("VXLAN")]
     [InlineData("vxlan")]
-    public void CheckInterNodeLinkType_VxlanOrUnset_IsAccepted(string? value) => Program.CheckInterNodeLinkType(value);
+    public void ParseInterNodeLinkType_VxlanOrUnset_IsVxlan(string? value) => Assert.Equal(InterNodeLinkType.Vxlan, Program.ParseInterNodeLinkType(value));
+
+    [Theory]
+    [InlineData("GRPC")]
+    [InlineData("grpc")]
+    public void ParseInterNodeLinkType_Grpc_IsGrpc(string value) => Assert.Equal(InterNodeLinkType.Grpc, Program.ParseInterNodeLinkType(value));
 
     [Fact]
-    public void CheckInterNodeLinkType_Grpc_IsRefusedRatherThanSilentlyVxlan()
+    public void ParseInterNodeLinkType_Other_NamesTheChoices()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => Program.CheckInterNodeLinkType("GRPC"));
-
-        Assert.Contains("gRPC wires between nodes are not implemented", e.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void CheckInterNodeLinkType_Other_NamesTheChoices()
-    {
-        var e = Assert.Throws<InvalidOperationException>(() => Program.CheckInterNodeLinkType("geneve"));
+        var e = Assert.Throws<InvalidOperationException>(() => Program.ParseInterNodeLinkType("geneve"));
 
         Assert.Equal("INTER_NODE_LINK_TYPE=\"geneve\": must be VXLAN or GRPC", e.Message);
     }
 
     [SkippableFact]
-    public void Meshnetd_InterNodeLinkTypeGrpc_ExitsTwoWithTheReason()
+    public void Meshnetd_InterNodeLinkTypeGrpcWithTheNodeApiOff_ExitsTwoWithTheReason()
     {
         Skip.IfNot(File.Exists(Integration.Binaries.Daemon), "dist/meshnetd is not built (./build.sh)");
 
-        var r = Cmd.Run(Integration.Binaries.Daemon, ["--store", "sqlite:/nonexistent/never-opened.db", "--node", "n1", "--node-ip", "192.0.2.1"], stdin: null,
+        var r = Cmd.Run(Integration.Binaries.Daemon, ["--store", "sqlite:/nonexistent/never-opened.db", "--node", "n1", "--node-ip", "192.0.2.1", "--grpc-port", "0"], stdin: null,
             env: new Dictionary<string, string> { ["INTER_NODE_LINK_TYPE"] = "GRPC" });
 
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("INTER_NODE_LINK_TYPE=GRPC", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void Meshnetd_InterNodeLinkTypeUnknown_ExitsTwoNamingTheChoices()
+    {
+        Skip.IfNot(File.Exists(Integration.Binaries.Daemon), "dist/meshnetd is not built (./build.sh)");
+
+        var r = Cmd.Run(Integration.Binaries.Daemon, ["--store", "sqlite:/nonexistent/never-opened.db", "--node", "n1", "--node-ip", "192.0.2.1", "--inter-node-link-type", "geneve"]);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("must be VXLAN or GRPC", r.Stderr, StringComparison.Ordinal);
     }
 }

@@ -10,7 +10,8 @@ namespace Meshnet.Store.Kubernetes.Tests.Daemon;
 /// The real <c>dist/meshnetd</c> with <c>--store kubernetes</c>, pointed at an API server through KUBECONFIG (as on a
 /// node outside the cluster). Ready when its <c>/readyz</c> answers 200: its informer has listed the Topologies.
 /// </summary>
-internal sealed class KubeDaemonProcess(NodeDirs dirs, string kubeconfig, string nodeName, string nodeIp) : IDisposable
+/// <param name="extraArgs">more command-line options (e.g. gRPC wires: the link type and a node-API port of the test's own).</param>
+internal sealed class KubeDaemonProcess(NodeDirs dirs, string kubeconfig, string nodeName, string nodeIp, IReadOnlyList<string>? extraArgs = null) : IDisposable
 {
     private readonly StringBuilder _log = new();
     private Process? _process;
@@ -26,6 +27,9 @@ internal sealed class KubeDaemonProcess(NodeDirs dirs, string kubeconfig, string
         }
     }
 
+    /// <summary>A TCP port nobody listens on right now (for a node API of the test's own).</summary>
+    public static int FreePort() => FreeTcpPort();
+
     public async Task StartAsync()
     {
         var healthPort = FreeTcpPort();
@@ -35,16 +39,18 @@ internal sealed class KubeDaemonProcess(NodeDirs dirs, string kubeconfig, string
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[]
-        {
+        string[] args =
+        [
             "--store", "kubernetes", "--node", nodeName, "--node-ip", nodeIp,
             "--socket", dirs.Socket, "--state-dir", dirs.State,
             "--cni-conf-dir", dirs.ConfDir, "--cni-bin-dir", dirs.BinDir,
             "--health-port", healthPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             // One node here: no node-to-node API (its fixed port would clash between tests running in parallel), and
             // the node certificate stays in the test's directory (the CA comes from the fixture's meshnet-ca Secret) instead of /run/meshnet/pki.
-            "--grpc-port", "0", "--pki-dir", Path.Combine(dirs.Root, "pki"),
-        })
+            "--pki-dir", Path.Combine(dirs.Root, "pki"),
+            .. extraArgs ?? ["--grpc-port", "0"],
+        ];
+        foreach (var a in args)
         {
             psi.ArgumentList.Add(a);
         }

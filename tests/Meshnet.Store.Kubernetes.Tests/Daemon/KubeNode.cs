@@ -30,7 +30,7 @@ internal sealed class KubeNode : IAsyncDisposable
     /// <param name="kubeconfig">the daemon's kubeconfig; null: one is written for <paramref name="daemonApi"/>.</param>
     private KubeNode(
         FakeApiServer? server, bool ownsServer, Func<string, Task> ensureNamespace, KubernetesClientConfiguration userConfig,
-        string? kubeconfig, Uri? daemonApi, string nodeName, string @namespace)
+        string? kubeconfig, Uri? daemonApi, string nodeName, string @namespace, IReadOnlyList<string>? daemonArgs = null)
     {
         _server = server;
         _ownsServer = ownsServer;
@@ -51,7 +51,7 @@ internal sealed class KubeNode : IAsyncDisposable
         }
 
         Kubeconfig = kubeconfig;
-        Daemon = new KubeDaemonProcess(Dirs, kubeconfig, nodeName, NodeIp);
+        Daemon = new KubeDaemonProcess(Dirs, kubeconfig, nodeName, NodeIp, daemonArgs);
     }
 
     /// <summary>The in-process API server; only for tests that run on it (request counts, dropped watches…).</summary>
@@ -85,13 +85,14 @@ internal sealed class KubeNode : IAsyncDisposable
     /// Starts a node on <paramref name="server"/> (or a new server it owns). The daemon talks to
     /// <paramref name="daemonApi"/> when given (e.g. a proxy in front of the server), else to the server itself.
     /// </summary>
-    public static async Task<KubeNode> StartAsync(FakeApiServer? server = null, Uri? daemonApi = null)
+    /// <param name="daemonArgs">more meshnetd options (default: the node API off).</param>
+    public static async Task<KubeNode> StartAsync(FakeApiServer? server = null, Uri? daemonApi = null, IReadOnlyList<string>? daemonArgs = null)
     {
         var owns = server is null;
         server ??= await FakeApiServer.StartAsync(bookmarkInterval: TimeSpan.FromMilliseconds(200));
         var fake = server;
         var node = new KubeNode(server, owns, ns => { fake.CreateNamespace(ns); return Task.CompletedTask; }, server.ClientConfiguration(),
-            kubeconfig: null, daemonApi ?? server.BaseAddress, nodeName: "node1", @namespace: "default");
+            kubeconfig: null, daemonApi ?? server.BaseAddress, nodeName: "node1", @namespace: "default", daemonArgs);
         return await node.StartDaemonAsync();
     }
 
@@ -99,12 +100,12 @@ internal sealed class KubeNode : IAsyncDisposable
     /// Starts a node on the real cluster of <paramref name="cluster"/> (skips the test when none is configured): a node
     /// name and a namespace of this node's own, the daemon on the cluster's kubeconfig.
     /// </summary>
-    public static async Task<KubeNode> StartOnRealClusterAsync(RealClusterFixture cluster)
+    public static async Task<KubeNode> StartOnRealClusterAsync(RealClusterFixture cluster, IReadOnlyList<string>? daemonArgs = null)
     {
         var kubeconfig = RealClusterFixture.Kubeconfig;
         Skip.If(kubeconfig is null, $"set {RealClusterFixture.KubeconfigVariable} to run against a real cluster");
         var id = Guid.NewGuid().ToString("N")[..6];
-        var node = new KubeNode(null, false, cluster.EnsureNamespaceAsync, cluster.Config, kubeconfig, daemonApi: null, $"meshnet-test-node-{id}", $"{cluster.Namespace}-{id}");
+        var node = new KubeNode(null, false, cluster.EnsureNamespaceAsync, cluster.Config, kubeconfig, daemonApi: null, $"meshnet-test-node-{id}", $"{cluster.Namespace}-{id}", daemonArgs);
         return await node.StartDaemonAsync();
     }
 

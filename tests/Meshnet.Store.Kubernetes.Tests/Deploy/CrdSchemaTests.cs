@@ -96,6 +96,7 @@ public sealed class CrdSchemaTests
                     {
                         NodeName = "node1", LinkId = 3, TopoNamespace = "lab", LocalPodNetNs = "/proc/1/ns/net", LocalPodName = "r1", LocalPodIp = "10.1.1.1",
                         LocalPodIfaceName = "eth1", WireIfaceNameOnLocalNode = "gw3", WireIfaceIdOnPeerNode = 17, GwirePeerNodeIp = "192.0.2.2",
+                        WireIfaceIdOnLocalNode = 5, GwirePeerNodeName = "node2",
                     },
                 ],
             },
