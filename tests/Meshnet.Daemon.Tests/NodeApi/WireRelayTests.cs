@@ -30,6 +30,19 @@ public sealed class WireRelayTests
     }
 
     [SkippableFact]
+    public async Task Attach_TwoLoopsFourStreams_EveryWirePings()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        await using var pair = await WirePair.StartAsync(wires: 4, options: new WireRelayOptions { Loops = 2, StreamsPerPeer = 4 });
+        Assert.True(await pair.AllUpAsync(UpTimeout), pair.Describe());
+
+        for (var i = 0; i < pair.Wires.Count; i++)
+        {
+            Assert.True(WirePair.Ping(pair.Wires[i].PodA, WirePair.AddressB(i)), $"wire {i}: {pair.Describe()}");
+        }
+    }
+
+    [SkippableFact]
     public async Task Attach_Mtu9000_JumboPingUnfragmented()
     {
         Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
