@@ -280,6 +280,21 @@ public sealed class WireRelayTests
     }
 
     [SkippableFact]
+    public async Task Open_ServerIsNotTheNodeMeant_Refused()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        await using var pair = await WirePair.StartAsync(wires: 0);
+        using var links = new NodeLinksClientFactory(pair.World.TlsFor("node-a"));
+        using var client = new WireClient(links);
+
+        // node-b answers at this address, but node-a meant to reach node-c there.
+        using var call = client.Open("node-c", pair.B.Endpoint, CancellationToken.None);
+        var e = await Assert.ThrowsAsync<RpcException>(() => call.ResponseHeadersAsync);
+
+        Assert.Contains("remote certificate was rejected", e.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task Attach_SameEndTwice_NothingChanges()
     {
         Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
