@@ -22,6 +22,7 @@ internal sealed class PeerStream : IDisposable
     private readonly WireRelayOptions _options;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _nudge = new(0, 1);
     private int _queuedBatches;
     private volatile bool _connected;
     private volatile string _downReason;
@@ -59,6 +60,18 @@ internal sealed class PeerStream : IDisposable
     public long LostFrames;
 
     public void Start() => _run = Task.Run(RunAsync);
+
+    /// <summary>
+    /// The peer just showed it is alive (it bound an end over its own stream to us): if this stream is waiting to
+    /// reconnect, it tries now instead of at the end of its backoff, so a restarted peer gets its wires back at once.
+    /// </summary>
+    public void Nudge()
+    {
+        if (!_connected && _nudge.CurrentCount == 0)
+        {
+            _nudge.Release();
+        }
+    }
 
     /// <summary>Queues a batch (ownership of the pooled <paramref name="buffer"/> passes to the stream).</summary>
     public void EnqueueBatch(byte[] buffer, int length, int frames)
@@ -108,7 +121,11 @@ internal sealed class PeerStream : IDisposable
         Dispose();
     }
 
-    public void Dispose() => _stop.Dispose();
+    public void Dispose()
+    {
+        _stop.Dispose();
+        _nudge.Dispose();
+    }
 
     private async Task RunAsync()
     {
@@ -152,7 +169,7 @@ internal sealed class PeerStream : IDisposable
 
             try
             {
-                await Task.Delay(delay, _stop.Token);
+                await _nudge.WaitAsync(delay, _stop.Token);
             }
             catch (OperationCanceledException)
             {

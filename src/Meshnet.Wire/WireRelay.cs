@@ -188,8 +188,10 @@ public sealed class WireRelay : IWireRelay
 
             if (state.Bind(bind.SenderLocalId, bind.Offloads, via))
             {
-                // The peer may have sent its Bind before our end existed and so never got ours: answer with it.
+                // The peer may have sent its Bind before our end existed and so never got ours: answer with it (on
+                // a stream that is down, the answer is the Binds sent when it reconnects, which it does now).
                 state.Stream.EnqueueBind(BindOf(state));
+                state.Stream.Nudge();
             }
 
             Refresh(state);

@@ -24,8 +24,11 @@ public sealed record WireRelayOptions
     /// <summary>First reconnect delay after a stream fails; doubled per failure up to <see cref="MaxReconnectDelay"/>.</summary>
     public TimeSpan FirstReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Longest reconnect delay: a restarted peer gets its streams back at most this long after it listens.</summary>
-    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// Longest reconnect delay: a restarted peer gets its streams back at most this long after it listens (sooner
+    /// when its own streams reach us first: its Binds cut the wait short).
+    /// </summary>
+    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>How long a stream may take to open (TLS handshake and response headers).</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);

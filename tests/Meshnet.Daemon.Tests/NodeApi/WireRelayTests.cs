@@ -30,6 +30,19 @@ public sealed class WireRelayTests
     }
 
     [SkippableFact]
+    public async Task Attach_TwoLoopsFourStreams_EveryWirePings()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        await using var pair = await WirePair.StartAsync(wires: 4, options: new WireRelayOptions { Loops = 2, StreamsPerPeer = 4 });
+        Assert.True(await pair.AllUpAsync(UpTimeout), pair.Describe());
+
+        for (var i = 0; i < pair.Wires.Count; i++)
+        {
+            Assert.True(WirePair.Ping(pair.Wires[i].PodA, WirePair.AddressB(i)), $"wire {i}: {pair.Describe()}");
+        }
+    }
+
+    [SkippableFact]
     public async Task Attach_Mtu9000_JumboPingUnfragmented()
     {
         Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
@@ -264,6 +277,21 @@ public sealed class WireRelayTests
         Assert.Contains(e.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
         Assert.Equal(status.PeerWireId, pair.B.Relay.GetStatus(endB.LocalId)!.PeerWireId);
         Assert.Equal(default, pair.B.Relay.Counters with { LostInQueue = 0 });
+    }
+
+    [SkippableFact]
+    public async Task Open_ServerIsNotTheNodeMeant_Refused()
+    {
+        Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
+        await using var pair = await WirePair.StartAsync(wires: 0);
+        using var links = new NodeLinksClientFactory(pair.World.TlsFor("node-a"));
+        using var client = new WireClient(links);
+
+        // node-b answers at this address, but node-a meant to reach node-c there.
+        using var call = client.Open("node-c", pair.B.Endpoint, CancellationToken.None);
+        var e = await Assert.ThrowsAsync<RpcException>(() => call.ResponseHeadersAsync);
+
+        Assert.Contains("remote certificate was rejected", e.Status.Detail, StringComparison.Ordinal);
     }
 
     [SkippableFact]
