@@ -115,6 +115,8 @@ internal sealed class KubernetesWireStore(ApiServerConnection api) : IWireStore
             }
 
             current.Status = new GWireKObjStatus { GrpcWireItems = after };
+            // managedFields are the server's bookkeeping (and hold free-form JSON): omitted, a PUT keeps them as they are.
+            current.Metadata.ManagedFields = null;
             var (putStatus, putBody) = await api.SendAsync(HttpMethod.Put, CustomResources.StatusPath(CustomResources.GWireKObjPlural, @namespace, node),
                 JsonSerializer.Serialize(current, WireJsonContext.Default.GWireKObj), ApiServerConnection.Json, ct);
             if (ApiServerConnection.IsSuccess(putStatus))

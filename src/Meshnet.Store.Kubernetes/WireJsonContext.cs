@@ -9,6 +9,8 @@ namespace Meshnet.Store.Kubernetes;
 /// </summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(string))]
+// Free-form members of the client's models (e.g. managedFields[].fieldsV1, typed object) hold what the server sent.
+[JsonSerializable(typeof(System.Text.Json.JsonElement))]
 [JsonSerializable(typeof(Corev1Event))]
 [JsonSerializable(typeof(GWireKObj))]
 [JsonSerializable(typeof(GWireKObjList))]
