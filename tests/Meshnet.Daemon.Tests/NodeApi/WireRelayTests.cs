@@ -237,8 +237,15 @@ public sealed class WireRelayTests
     {
         Skip.IfNot(Cmd.IsRoot, Cmd.NotRoot);
         await using var pair = await WirePair.StartAsync();
-        var (podA, _, _, endB) = pair.Wires[0];
+        var (podA, podB, _, endB) = pair.Wires[0];
         Assert.True(await pair.AllUpAsync(UpTimeout), pair.Describe());
+        // Listens on pod B's end for the probe EtherType only: the good frame must arrive there, not just some frame.
+        using var nsB = Meshnet.Netlink.NetNs.Open(podB.Path);
+        using var listener = nsB.Run(() =>
+        {
+            using var nl = Meshnet.Netlink.NetlinkHandle.Open(nsB);
+            return Meshnet.Netlink.PacketSocket.Open(nl.LinkByName(WirePair.Interface).Index, 0x88B5);
+        });
         using var links = new NodeLinksClientFactory(pair.World.TlsFor("node-a"));
         using var client = new WireClient(links);
         using var call = client.Open("node-b", pair.B.Endpoint, CancellationToken.None);
@@ -254,6 +261,7 @@ public sealed class WireRelayTests
         var after = pair.B.Relay.GetStatus(endB.LocalId)!.Counters;
         Assert.Equal(before.RxDrops + 1, after.RxDrops);
         Assert.True(after.RxFrames > before.RxFrames);
+        Assert.Equal(good.Length - 12, listener.Receive(new byte[9000], UpTimeout));
         Assert.True(WirePair.Ping(podA, WirePair.AddressB(0)), pair.Describe());
     }
 
