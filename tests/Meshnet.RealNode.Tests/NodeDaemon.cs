@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Meshnet.Daemon.Tests.Integration;
 using Meshnet.Testing;
@@ -40,7 +39,7 @@ internal sealed class NodeDaemon : IDisposable
     public void Start()
     {
         Directory.CreateDirectory(_runDir);
-        var healthPort = FreeTcpPort();
+        var healthPort = TcpPorts.Free();
         var psi = new ProcessStartInfo(Binaries.Daemon) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[]
         {
@@ -102,12 +101,6 @@ internal sealed class NodeDaemon : IDisposable
         throw new TimeoutException($"meshnetd not ready (or no {Conflist}) within 60 s:\n{Log}");
     }
 
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private void Append(string? line)
     {

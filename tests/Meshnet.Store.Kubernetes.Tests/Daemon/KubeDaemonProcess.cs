@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Meshnet.Daemon.Tests.Integration;
+using Meshnet.Testing;
 
 namespace Meshnet.Store.Kubernetes.Tests.Daemon;
 
@@ -28,11 +28,11 @@ internal sealed class KubeDaemonProcess(NodeDirs dirs, string kubeconfig, string
     }
 
     /// <summary>A TCP port nobody listens on right now (for a node API of the test's own).</summary>
-    public static int FreePort() => FreeTcpPort();
+    public static int FreePort() => TcpPorts.Free();
 
     public async Task StartAsync()
     {
-        var healthPort = FreeTcpPort();
+        var healthPort = TcpPorts.Free();
         var psi = new ProcessStartInfo(Binaries.Daemon)
         {
             RedirectStandardOutput = true,
@@ -110,12 +110,6 @@ internal sealed class KubeDaemonProcess(NodeDirs dirs, string kubeconfig, string
         throw new TimeoutException($"meshnetd not ready within 30 s:\n{Log}");
     }
 
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private void Append(string? line)
     {
